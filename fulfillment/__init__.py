@@ -1,0 +1,1 @@
+"""Orders, allocation, waves, pick routing, packing and shipping (the fulfillment issue)."""

@@ -1,0 +1,1 @@
+"""Storage location assignment with OR-Tools (the slotting issue)."""

@@ -1,0 +1,1 @@
+"""Quayside: an overseas warehouse management system."""

@@ -1,0 +1,200 @@
+"""create_app(): the composition root. The one place that wires the areas,
+slotting/ and fulfillment/ into one Flask application."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, g, jsonify, request
+from flask_smorest import Api
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from wms import idempotency
+from wms.auth.services import authenticate
+from wms.config import ConfigError, Settings
+from wms.db import make_engine, make_sessionmaker
+from wms.errors import DomainError
+from wms.http import get_session, problem, problem_from
+
+log = logging.getLogger(__name__)
+API_PREFIX = "/api/v1"
+PUBLIC_PATHS = {f"{API_PREFIX}/openapi.json", f"{API_PREFIX}/healthz", f"{API_PREFIX}/readyz", "/healthz", "/readyz"}
+
+HTTP_CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+              409: "conflict", 413: "too_large", 415: "unsupported_media_type", 422: "validation_error",
+              429: "rate_limited"}
+
+
+class QuaysideApi(Api):
+    """flask-smorest's Api, with every HTTP error rendered as problem+json."""
+
+    def handle_http_exception(self, error: HTTPException):
+        return http_problem(error)
+
+
+def http_problem(error: HTTPException):
+    status = error.code or 500
+    code = HTTP_CODES.get(status, "internal_error" if status >= 500 else "bad_request")
+    errors = {}
+    messages = (getattr(error, "data", None) or {}).get("messages")
+    if messages:
+        errors = _flatten(messages)
+    if status == 400 and errors:
+        detail = "the request body is not valid JSON" if "json" in errors else "; ".join(f"{k}: {v}" for k, v in errors.items())
+    elif status == 422 and errors:
+        detail = "; ".join(f"{k}: {v}" for k, v in errors.items())
+    else:
+        detail = error.description or error.name
+    return problem(status, code, error.name, detail, errors)
+
+
+def _flatten(messages: dict) -> dict:
+    """webargs errors {"json": {"lines": {0: {"qty": ["..."]}}}} become
+    {"lines.0.qty": "..."}; the request location is dropped."""
+    flat: dict[str, str] = {}
+
+    def walk(prefix: str, value) -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(f"{prefix}.{k}" if prefix else str(k), v)
+        elif isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            flat[prefix or "_body"] = " ".join(value)
+        else:
+            flat[prefix or "_body"] = str(value)
+
+    for location, value in messages.items():
+        if isinstance(value, dict):
+            walk("", value)
+        else:
+            walk(location, value)
+    return flat
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    settings = (test_config or {}).get("WMS_SETTINGS") or Settings.from_env()
+    if settings.is_production and not settings.secret_key:
+        raise ConfigError("WMS_SECRET_KEY must be set when WMS_ENV=production")
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(
+        SECRET_KEY=settings.secret_key or "dev-only-not-secret",
+        WMS_SETTINGS=settings,
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        API_TITLE="Quayside",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX=API_PREFIX,
+        OPENAPI_JSON_PATH="openapi.json",
+        API_SPEC_OPTIONS={
+            "info": {"description": "Quayside overseas warehouse management system: see API.md for the contract."},
+            "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+            "security": [{"bearer": []}],
+        },
+        JSON_SORT_KEYS=False,
+    )
+    if test_config:
+        app.config.update({k: v for k, v in test_config.items() if k != "WMS_SETTINGS"})
+    sessionmaker = app.config.get("WMS_SESSIONMAKER")
+    engine = None
+    if sessionmaker is None:
+        engine = make_engine(settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+        sessionmaker = make_sessionmaker(engine)
+    app.extensions["wms"] = {"engine": engine, "sessionmaker": sessionmaker}
+
+    app.json.sort_keys = False
+    api = QuaysideApi(app)
+    _register_blueprints(api)
+    _register_hooks(app)
+    _register_health(app)
+    return app
+
+
+def _register_blueprints(api: Api) -> None:
+    from wms.auth.api import blp as auth_blp
+    from wms.catalog.api import blp as catalog_blp
+    from wms.facility.api import blp as facility_blp
+    from wms.inventory.api import blp as inventory_blp
+
+    for blp in (auth_blp, facility_blp, catalog_blp, inventory_blp):
+        api.register_blueprint(blp, url_prefix=API_PREFIX)
+
+
+def _register_hooks(app: Flask) -> None:
+    @app.before_request
+    def authenticate_request():
+        if not request.path.startswith(API_PREFIX) or request.path in PUBLIC_PATHS:
+            return None
+        header = request.headers.get("Authorization", "")
+        raw = header[7:].strip() if header[:7].lower() == "bearer " else None
+        g.principal = authenticate(get_session(), raw)
+        return None
+
+    app.before_request(idempotency.claim_key)
+    idempotency.init_app(app)
+
+    @app.teardown_appcontext
+    def close_session(_exc):
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):
+        _rollback()
+        return problem_from(error)
+
+    @app.errorhandler(IntegrityError)
+    def integrity_error(error: IntegrityError):
+        _rollback()
+        log.info("integrity error turned into 409: %s", error.orig)
+        return problem(409, "conflict", "Conflict", "the request conflicts with the current state of the data")
+
+    @app.errorhandler(OperationalError)
+    def operational_error(error: OperationalError):
+        _rollback()
+        log.warning("database unavailable: %s", error.orig)
+        response = problem(503, "unavailable", "Service unavailable", "the database is unavailable; retry shortly")
+        response.headers["Retry-After"] = "1"
+        return response
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        return http_problem(error)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        if isinstance(error, HTTPException):
+            return http_problem(error)
+        _rollback()
+        log.exception("unhandled error")
+        return problem(500, "internal_error", "Internal server error", "an unexpected error occurred")
+
+
+def _rollback() -> None:
+    session = g.get("db_session")
+    if session is not None:
+        session.rollback()
+
+
+def _register_health(app: Flask) -> None:
+    def healthz():
+        return jsonify(status="ok")
+
+    def readyz():
+        from wms.migrate import current_revision, head_revision
+
+        try:
+            session = get_session()
+            session.execute(text("SELECT 1"))
+            current = current_revision(session.connection())
+            session.rollback()
+        except OperationalError as exc:
+            return problem(503, "unavailable", "Not ready", f"database unreachable: {exc.orig}")
+        head = head_revision()
+        if current != head:
+            return problem(503, "unavailable", "Not ready", f"database at revision {current}, code expects {head}")
+        return jsonify(status="ok", revision=current)
+
+    for prefix in ("", API_PREFIX):
+        app.add_url_rule(f"{prefix}/healthz", f"healthz{prefix}", healthz)
+        app.add_url_rule(f"{prefix}/readyz", f"readyz{prefix}", readyz)

@@ -1,0 +1,91 @@
+"""API tokens: issuing them and recognising them."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from wms.auth.models import ROLES, Token
+from wms.auth.principal import Principal
+from wms.catalog.models import Seller
+from wms.db import transaction, utcnow
+from wms.errors import Unauthenticated, ValidationFailed
+from wms.facility.models import Warehouse
+
+TOKEN_PREFIX = "qs_"
+
+
+def hash_token(raw: str) -> str:
+    # Tokens are 256 random bits, so a fast hash is enough: no salt or KDF needed.
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def create_token(
+    session: Session,
+    actor: Principal,
+    *,
+    name: str,
+    role: str,
+    seller: str | None = None,
+    warehouses: list[str] | None = None,
+    channel: int | None = None,
+    expires_at: datetime | None = None,
+) -> tuple[Token, str]:
+    """Issue a token; the raw token is returned once and only its hash kept."""
+    actor.require("admin")
+    if role not in ROLES:
+        raise ValidationFailed(role=f"must be one of {', '.join(ROLES)}")
+    warehouses = warehouses or []
+    with transaction(session):
+        seller_id = None
+        if role in ("seller", "channel"):
+            if not seller:
+                raise ValidationFailed(seller=f"required for a {role} token")
+            seller_id = session.scalar(select(Seller.id).where(Seller.code == seller))
+            if seller_id is None:
+                raise ValidationFailed(seller=f"unknown seller {seller!r}")
+        elif seller:
+            raise ValidationFailed(seller=f"a {role} token is not scoped to a seller")
+        if role == "channel" and channel is None:
+            raise ValidationFailed(channel="required for a channel token")
+        if role != "operator" and warehouses:
+            raise ValidationFailed(warehouses="only operator tokens are scoped to warehouses")
+        if role == "operator" and not warehouses:
+            raise ValidationFailed(warehouses="an operator token needs at least one warehouse")
+        found = list(session.scalars(select(Warehouse).where(Warehouse.code.in_(warehouses))))
+        unknown = sorted(set(warehouses) - {w.code for w in found})
+        if unknown:
+            raise ValidationFailed(warehouses=f"unknown warehouse {unknown[0]!r}")
+        if expires_at is not None and expires_at.tzinfo is None:
+            expires_at = expires_at.replace(tzinfo=UTC)
+        raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        token = Token(
+            name=name, role=role, token_hash=hash_token(raw), prefix=raw[:10], seller_id=seller_id,
+            channel_id=channel, expires_at=expires_at, warehouses=found,
+        )
+        session.add(token)
+        session.flush()
+        return token, raw
+
+
+def authenticate(session: Session, raw: str | None) -> Principal:
+    if not raw:
+        raise Unauthenticated("send Authorization: Bearer <token>")
+    token = session.scalar(select(Token).where(Token.token_hash == hash_token(raw)))
+    if token is None or token.revoked_at is not None:
+        raise Unauthenticated("unknown or revoked token")
+    if token.expires_at is not None:
+        expires = token.expires_at if token.expires_at.tzinfo else token.expires_at.replace(tzinfo=UTC)
+        if expires <= utcnow():
+            raise Unauthenticated("token expired")
+    return Principal(
+        role=token.role,
+        token_id=token.id,
+        seller_id=token.seller_id,
+        warehouse_ids=frozenset(w.id for w in token.warehouses),
+        channel_id=token.channel_id,
+        name=token.name,
+    )

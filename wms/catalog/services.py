@@ -1,0 +1,168 @@
+"""Sellers and their SKUs: creating, changing, finding, resolving references."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from wms.auth.principal import Principal
+from wms.catalog.models import Barcode, Seller, Sku
+from wms.db import transaction
+from wms.errors import Conflict, NotFound, UnknownBarcode, ValidationFailed
+
+SKU_FIELDS = (
+    "name", "length_mm", "width_mm", "height_mm", "weight_g", "lot_tracked", "expiry_tracked",
+    "hs_code", "origin_country", "customs_value_cents", "customs_currency", "customs_description",
+)
+
+
+def create_seller(session: Session, actor: Principal, *, code: str, name: str) -> Seller:
+    actor.require("admin")
+    with transaction(session):
+        if session.scalar(select(Seller.id).where(Seller.code == code)) is not None:
+            raise Conflict(f"seller {code} already exists", {"code": "already exists"})
+        seller = Seller(code=code, name=name)
+        session.add(seller)
+        session.flush()
+        return seller
+
+
+def list_sellers(session: Session, actor: Principal, *, after_id: int = 0, limit: int = 50) -> list[Seller]:
+    actor.require("admin", "operator", "seller", "channel")
+    stmt = select(Seller).where(Seller.id > after_id, actor.seller_filter(Seller.id))
+    return list(session.scalars(stmt.order_by(Seller.id).limit(limit + 1)))
+
+
+def get_seller_by_code(session: Session, actor: Principal, code: str, *, field: str = "seller") -> Seller:
+    seller = session.scalar(select(Seller).where(Seller.code == code))
+    if seller is None or not actor.can_see_seller(seller.id):
+        raise ValidationFailed(errors={field: f"unknown seller {code!r}"})
+    return seller
+
+
+def _owner_for_new_sku(session: Session, actor: Principal, seller_code: str | None) -> int:
+    if actor.role == "seller":
+        if seller_code is not None and seller_code != _seller_code(session, actor.seller_id):
+            raise ValidationFailed(seller="a seller token creates SKUs for its own seller only")
+        return actor.seller_id
+    actor.require("admin", "seller")
+    if not seller_code:
+        raise ValidationFailed(seller="required for an admin token")
+    return get_seller_by_code(session, actor, seller_code).id
+
+
+def _seller_code(session: Session, seller_id: int | None) -> str | None:
+    return session.scalar(select(Seller.code).where(Seller.id == seller_id))
+
+
+def _check_barcodes_free(session: Session, seller_id: int, barcodes: list[str], sku_id: int | None = None) -> None:
+    if len(set(barcodes)) != len(barcodes):
+        raise ValidationFailed(barcodes="contains duplicates")
+    if not barcodes:
+        return
+    stmt = select(Barcode.code).where(Barcode.seller_id == seller_id, Barcode.code.in_(barcodes))
+    if sku_id is not None:
+        stmt = stmt.where(Barcode.sku_id != sku_id)
+    taken = sorted(session.scalars(stmt))
+    if taken:
+        raise Conflict(f"barcode {taken[0]} belongs to another SKU of this seller", {"barcodes": "already in use"})
+
+
+def create_sku(session: Session, actor: Principal, data: dict) -> Sku:
+    data = dict(data)
+    seller_code = data.pop("seller", None)
+    barcodes = data.pop("barcodes", []) or []
+    with transaction(session):
+        seller_id = _owner_for_new_sku(session, actor, seller_code)
+        code = data.pop("code")
+        if session.scalar(select(Sku.id).where(Sku.seller_id == seller_id, Sku.code == code)) is not None:
+            raise Conflict(f"SKU {code} already exists for this seller", {"code": "already exists"})
+        _check_barcodes_free(session, seller_id, barcodes)
+        sku = Sku(seller_id=seller_id, code=code, **{k: v for k, v in data.items() if k in SKU_FIELDS})
+        session.add(sku)
+        session.flush()
+        session.add_all([Barcode(sku_id=sku.id, seller_id=seller_id, code=b) for b in barcodes])
+        session.flush()
+        session.refresh(sku)
+        return sku
+
+
+def update_sku(session: Session, actor: Principal, sku_id: int, changes: dict) -> Sku:
+    actor.require("admin", "seller")
+    with transaction(session):
+        sku = get_sku(session, actor, sku_id)
+        barcodes = changes.get("barcodes")
+        for field, value in changes.items():
+            if field in SKU_FIELDS:
+                setattr(sku, field, value)
+        if barcodes is not None:
+            _check_barcodes_free(session, sku.seller_id, barcodes, sku.id)
+            keep = {b.code: b for b in sku.barcodes}
+            for b in list(sku.barcodes):
+                if b.code not in barcodes:
+                    sku.barcodes.remove(b)
+            session.flush()
+            for code in barcodes:
+                if code not in keep:
+                    sku.barcodes.append(Barcode(seller_id=sku.seller_id, code=code))
+        session.flush()
+        session.refresh(sku)
+        return sku
+
+
+def get_sku(session: Session, actor: Principal, sku_id: int) -> Sku:
+    sku = session.get(Sku, sku_id)
+    if sku is None or not actor.can_see_seller(sku.seller_id):
+        raise NotFound("SKU not found")
+    return sku
+
+
+def list_skus(
+    session: Session, actor: Principal, *, code: str | None = None, barcode: str | None = None,
+    seller: str | None = None, after_id: int = 0, limit: int = 50,
+) -> list[Sku]:
+    stmt = select(Sku).where(Sku.id > after_id, actor.seller_filter(Sku.seller_id))
+    if code:
+        stmt = stmt.where(Sku.code == code)
+    if barcode:
+        stmt = stmt.where(Sku.id.in_(select(Barcode.sku_id).where(Barcode.code == barcode)))
+    if seller:
+        stmt = stmt.join(Seller, Seller.id == Sku.seller_id).where(Seller.code == seller)
+    return list(session.scalars(stmt.order_by(Sku.id).limit(limit + 1)))
+
+
+def resolve_sku(
+    session: Session, actor: Principal, ref: int | str, *, seller_code: str | None = None, field: str = "sku"
+) -> Sku:
+    """A SKU named in a request: by id, or by code (with the seller's code
+    unless the token is a seller's). Unknown or foreign SKUs are a 422 on the
+    field, never a hint that another seller's SKU exists."""
+    sku: Sku | None
+    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit() and seller_code is None
+                                and actor.role not in ("seller", "channel")):
+        sku = session.get(Sku, int(ref))
+    else:
+        if actor.role in ("seller", "channel"):
+            seller_id = actor.seller_id
+        elif seller_code:
+            seller_id = session.scalar(select(Seller.id).where(Seller.code == seller_code))
+        else:
+            raise ValidationFailed(errors={"seller": "required when the SKU is named by code"})
+        sku = session.scalar(select(Sku).where(Sku.seller_id == seller_id, Sku.code == str(ref)))
+    if sku is None or not actor.can_see_seller(sku.seller_id):
+        raise ValidationFailed(errors={field: f"unknown SKU {ref!r}"})
+    return sku
+
+
+def resolve_barcode(session: Session, actor: Principal, barcode: str, *, seller_id: int | None = None) -> Sku:
+    """The SKU a scanned barcode belongs to. Barcodes are unique per seller, so
+    a scan that matches several sellers' SKUs needs the seller to be known."""
+    stmt = select(Sku).join(Barcode, Barcode.sku_id == Sku.id).where(Barcode.code == barcode)
+    if seller_id is not None:
+        stmt = stmt.where(Barcode.seller_id == seller_id)
+    stmt = stmt.where(actor.seller_filter(Sku.seller_id))
+    matches = list(session.scalars(stmt.limit(2)))
+    if not matches:
+        raise UnknownBarcode(f"barcode {barcode} is not known", {"barcode": "unknown barcode"})
+    if len(matches) > 1:
+        raise ValidationFailed(errors={"barcode": "belongs to several sellers' SKUs; name the SKU instead"})
+    return matches[0]

@@ -1,0 +1,119 @@
+"""The `wms` command: migrate, issue tokens, check the ledger, load the demo."""
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+
+import click
+
+from wms.auth.principal import Principal
+from wms.config import Settings
+from wms.db import make_engine, make_sessionmaker
+
+
+def _session(url: str | None = None):
+    settings = Settings.from_env()
+    engine = make_engine(url or settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+    return engine, make_sessionmaker(engine)()
+
+
+@click.group()
+def main() -> None:
+    """Quayside warehouse management. The database is WMS_DATABASE_URL
+    (default sqlite:///instance/wms.db)."""
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply Alembic migrations."""
+    from wms.migrate import upgrade
+
+    upgrade(Settings.from_env().database_url, revision=revision)
+    click.echo(f"database at {revision}", err=True)
+
+
+@main.group()
+def tokens() -> None:
+    """API tokens."""
+
+
+@tokens.command("create")
+@click.option("--role", required=True, type=click.Choice(["admin", "operator", "seller", "channel"]))
+@click.option("--name", required=True)
+@click.option("--seller", help="seller code (seller and channel tokens)")
+@click.option("--warehouse", "warehouses", multiple=True, help="warehouse code (operator tokens; repeatable)")
+@click.option("--channel", type=int, help="channel id (channel tokens)")
+@click.option("--expires-at", type=click.DateTime(), help="UTC expiry")
+def tokens_create(role, name, seller, warehouses, channel, expires_at: datetime | None) -> None:
+    """Create a token and print it, alone, on stdout."""
+    from wms.auth.services import create_token
+    from wms.errors import DomainError
+
+    engine, session = _session()
+    try:
+        _token, raw = create_token(
+            session, Principal.system("cli"), name=name, role=role, seller=seller,
+            warehouses=list(warehouses), channel=channel, expires_at=expires_at,
+        )
+    except DomainError as exc:
+        raise click.ClickException(f"{exc.detail} {exc.errors or ''}".strip()) from exc
+    finally:
+        session.close()
+        engine.dispose()
+    click.echo(raw)
+
+
+@main.command()
+def check() -> None:
+    """Verify every ledger invariant over the whole database."""
+    from wms.ledger.checks import run_checks
+
+    engine, session = _session()
+    try:
+        results = run_checks(session)
+    finally:
+        session.close()
+        engine.dispose()
+    failed = False
+    for result in results:
+        mark = "ok  " if result.ok else "FAIL"
+        click.echo(f"{mark} {result.number}. {result.name}")
+        for violation in result.violations:
+            click.echo(f"       {violation}")
+        failed |= not result.ok
+    if failed:
+        click.echo("ledger check failed", err=True)
+        sys.exit(1)
+    click.echo("ledger check clean")
+
+
+@main.command()
+@click.option("--if-empty", is_flag=True, help="do nothing when the database already has warehouses")
+@click.option("--seed", default=20261123, show_default=True)
+@click.option("--skus", "skus_per_seller", default=120, show_default=True)
+def demo(if_empty: bool, seed: int, skus_per_seller: int) -> None:
+    """Load a demo: two warehouses (US, DE), three sellers, SKUs, stock, tokens."""
+    from wms.demo import has_data, load_demo
+
+    engine, session = _session()
+    try:
+        if if_empty and has_data(session):
+            click.echo("database already has data; demo not loaded (demo tokens were printed when it was)", err=True)
+            return
+        tokens_ = load_demo(session, seed=seed, skus_per_seller=skus_per_seller)
+    finally:
+        session.close()
+        engine.dispose()
+    click.echo("Demo loaded. Tokens (shown once; keep them):")
+    for label, raw in tokens_.items():
+        click.echo(f"  {label:<24} {raw}")
+
+
+if __name__ == "__main__":
+    main()

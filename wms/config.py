@@ -1,0 +1,46 @@
+"""Settings, read once from WMS_* environment variables."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+DEFAULT_DATABASE_URL = "sqlite:///instance/wms.db"
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    secret_key: str | None = None
+    env: str = "development"
+    max_body_bytes: int = 1024 * 1024
+    idempotency_ttl_hours: int = 72
+    # A key still "in flight" after this long belonged to a worker that died;
+    # its transaction never committed, so a retry may take it over.
+    idempotency_lock_seconds: int = 60
+    sqlite_busy_timeout_ms: int = 30_000
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        return cls(
+            database_url=os.environ.get("WMS_DATABASE_URL") or DEFAULT_DATABASE_URL,
+            secret_key=os.environ.get("WMS_SECRET_KEY") or None,
+            env=os.environ.get("WMS_ENV", "development"),
+            max_body_bytes=_int("WMS_MAX_BODY_BYTES", 1024 * 1024),
+            idempotency_ttl_hours=_int("WMS_IDEMPOTENCY_TTL_HOURS", 72),
+            idempotency_lock_seconds=_int("WMS_IDEMPOTENCY_LOCK_SECONDS", 60),
+            sqlite_busy_timeout_ms=_int("WMS_SQLITE_BUSY_TIMEOUT_MS", 30_000),
+        )
+
+
+class ConfigError(RuntimeError):
+    """The process cannot start with these settings."""

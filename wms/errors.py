@@ -1,0 +1,72 @@
+"""The DomainError hierarchy. Each error knows its HTTP status and stable code;
+wms.web_errors maps them to problem+json in one place."""
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    status = 400
+    code = "bad_request"
+    title = "Bad request"
+
+    def __init__(self, detail: str, errors: dict | None = None):
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors or {}
+
+
+class BadRequest(DomainError):
+    status, code, title = 400, "bad_request", "Bad request"
+
+
+class Unauthenticated(DomainError):
+    status, code, title = 401, "unauthenticated", "Unauthenticated"
+
+
+class Forbidden(DomainError):
+    status, code, title = 403, "forbidden", "Forbidden"
+
+
+class NotFound(DomainError):
+    status, code, title = 404, "not_found", "Not found"
+
+
+class Conflict(DomainError):
+    status, code, title = 409, "conflict", "Conflict"
+
+
+class InsufficientStock(Conflict):
+    code, title = "insufficient_stock", "Insufficient stock"
+
+
+class InvalidState(Conflict):
+    code, title = "invalid_state", "Invalid state"
+
+
+class IdempotencyKeyInUse(Conflict):
+    code, title = "idempotency_key_in_use", "Idempotency key in use"
+
+
+class TooLarge(DomainError):
+    status, code, title = 413, "too_large", "Request too large"
+
+
+class ValidationFailed(DomainError):
+    status, code, title = 422, "validation_error", "Validation error"
+
+    def __init__(self, detail: str | None = None, errors: dict | None = None, **fields: str):
+        errors = dict(errors or {}, **fields)
+        if detail is None:
+            detail = "; ".join(f"{k}: {v}" for k, v in errors.items()) or "Invalid input"
+        super().__init__(detail, errors)
+
+
+class UnknownBarcode(ValidationFailed):
+    code, title = "unknown_barcode", "Unknown barcode"
+
+
+class IdempotencyKeyReused(ValidationFailed):
+    code, title = "idempotency_key_reused", "Idempotency key reused"
+
+
+class RateLimited(DomainError):
+    status, code, title = 429, "rate_limited", "Rate limited"

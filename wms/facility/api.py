@@ -1,0 +1,69 @@
+"""Routes: /warehouses, their layouts and locations."""
+from flask_smorest import Blueprint
+
+from wms.facility import services
+from wms.facility.rules import LayoutParams
+from wms.facility.schemas import (
+    CreateLayoutSchema,
+    CreateLocationsSchema,
+    CreateWarehouseSchema,
+    LayoutSchema,
+    LocationQuerySchema,
+    LocationSchema,
+    LocationsSchema,
+    WarehouseSchema,
+)
+from wms.http import PageArgsSchema, current_principal, get_session, page, page_args
+from wms.schemas import page_of
+
+blp = Blueprint("warehouses", __name__, description="Warehouses, layouts and locations")
+
+
+@blp.post("/warehouses")
+@blp.arguments(CreateWarehouseSchema)
+@blp.response(201, WarehouseSchema)
+def create_warehouse(data):
+    return services.create_warehouse(get_session(), current_principal(), **data)
+
+
+@blp.get("/warehouses")
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, page_of(WarehouseSchema))
+def list_warehouses(args):
+    paging = page_args(args)
+    return page(services.list_warehouses(get_session(), current_principal(), **paging), paging["limit"])
+
+
+@blp.get("/warehouses/<code>")
+@blp.response(200, WarehouseSchema)
+def get_warehouse(code):
+    return services.get_warehouse(get_session(), current_principal(), code)
+
+
+@blp.post("/warehouses/<code>/layout")
+@blp.arguments(CreateLayoutSchema)
+@blp.response(201, LayoutSchema)
+def create_layout(data, code):
+    session = get_session()
+    params = LayoutParams(**data)
+    layout = services.create_layout(session, current_principal(), code, params)
+    return {
+        **data, "warehouse": code, "cross_aisles_y_mm": params.cross_aisle_ys(),
+        "locations": services.count_locations(session, layout.warehouse_id),
+    }
+
+
+@blp.post("/warehouses/<code>/locations")
+@blp.arguments(CreateLocationsSchema)
+@blp.response(201, LocationsSchema)
+def add_locations(data, code):
+    return {"locations": services.add_locations(get_session(), current_principal(), code, data["locations"])}
+
+
+@blp.get("/warehouses/<code>/locations")
+@blp.arguments(LocationQuerySchema, location="query")
+@blp.response(200, page_of(LocationSchema))
+def list_locations(args, code):
+    paging = page_args(args)
+    rows = services.list_locations(get_session(), current_principal(), code, **args, **paging)
+    return page(rows, paging["limit"])

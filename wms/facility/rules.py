@@ -1,0 +1,162 @@
+"""Pure layout rules: generate a rectangular multi-aisle warehouse and measure
+walking distance in it.
+
+Geometry (millimetres). Aisles run along y. Each block is a band of parallel
+aisles; a cross aisle runs along x in front of block 1 (y = 0 line of the
+front cross aisle), between consecutive blocks and behind the last block.
+Storage bays face an aisle from both sides: odd bay numbers on the left,
+even on the right, so bays 1 and 2 face each other. A picker walks on aisle
+centre lines and cross-aisle centre lines, so a location's pick point is on
+its aisle's centre line, level for level. The dock, pack and ship stations
+stand on the front cross aisle.
+"""
+from __future__ import annotations
+
+import string
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class LayoutParams:
+    blocks: int
+    aisles: int
+    bays_per_aisle: int  # bays along each side of an aisle
+    levels: int
+    bay_width_mm: int = 1000
+    bay_depth_mm: int = 800
+    level_height_mm: int = 600
+    aisle_width_mm: int = 2500
+    cross_aisle_width_mm: int = 3000
+    max_weight_g: int = 250_000
+
+    def __post_init__(self) -> None:
+        for name in ("blocks", "aisles", "bays_per_aisle", "levels"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1")
+        for name in ("bay_width_mm", "bay_depth_mm", "level_height_mm", "aisle_width_mm",
+                     "cross_aisle_width_mm", "max_weight_g"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive")
+        if self.blocks > len(string.ascii_uppercase):
+            raise ValueError("blocks must be at most 26")
+
+    @property
+    def aisle_pitch_mm(self) -> int:
+        """Centre-to-centre distance of neighbouring aisles (an aisle and the
+        two racks that face it)."""
+        return self.aisle_width_mm + 2 * self.bay_depth_mm
+
+    @property
+    def block_length_mm(self) -> int:
+        return self.bays_per_aisle * self.bay_width_mm
+
+    @property
+    def bay_volume_mm3(self) -> int:
+        return self.bay_width_mm * self.bay_depth_mm * self.level_height_mm
+
+    def aisle_x(self, aisle: int) -> int:
+        return self.bay_depth_mm + self.aisle_width_mm // 2 + (aisle - 1) * self.aisle_pitch_mm
+
+    def cross_aisle_ys(self) -> list[int]:
+        """Centre lines of the cross aisles, front to back."""
+        half = self.cross_aisle_width_mm // 2
+        return [half + k * (self.cross_aisle_width_mm + self.block_length_mm) for k in range(self.blocks + 1)]
+
+    def bay_y(self, block: int, bay: int) -> int:
+        """Centre of a bay's face along the aisle (bays 2k-1 and 2k face each other)."""
+        start = self.cross_aisle_ys()[block - 1] + self.cross_aisle_width_mm // 2
+        position = (bay + 1) // 2
+        return start + (position - 1) * self.bay_width_mm + self.bay_width_mm // 2
+
+    @property
+    def width_mm(self) -> int:
+        return self.aisles * self.aisle_pitch_mm
+
+
+@dataclass(frozen=True)
+class LocationSpec:
+    code: str
+    kind: str
+    x_mm: int
+    y_mm: int
+    block: int | None = None
+    aisle: int | None = None
+    bay: int | None = None
+    level: int | None = None
+    max_volume_mm3: int | None = None
+    max_weight_g: int | None = None
+
+
+def location_code(block: int, aisle: int, bay: int, level: int) -> str:
+    return f"{string.ascii_uppercase[block - 1]}{aisle:02}-{bay:02}-{level}"
+
+
+def generate_layout(p: LayoutParams) -> list[LocationSpec]:
+    """Every storage location of the layout, plus DOCK, PACK, SHIP and
+    QUARANTINE on the front cross aisle (dock at the left end, pack in the
+    middle, ship at the right end)."""
+    specs: list[LocationSpec] = []
+    for block in range(1, p.blocks + 1):
+        for aisle in range(1, p.aisles + 1):
+            x = p.aisle_x(aisle)
+            for bay in range(1, 2 * p.bays_per_aisle + 1):
+                y = p.bay_y(block, bay)
+                for level in range(1, p.levels + 1):
+                    specs.append(
+                        LocationSpec(
+                            code=location_code(block, aisle, bay, level),
+                            kind="storage",
+                            x_mm=x,
+                            y_mm=y,
+                            block=block,
+                            aisle=aisle,
+                            bay=bay,
+                            level=level,
+                            max_volume_mm3=p.bay_volume_mm3,
+                            max_weight_g=p.max_weight_g,
+                        )
+                    )
+    front = p.cross_aisle_ys()[0]
+    specs.append(LocationSpec(code="DOCK", kind="dock", x_mm=p.aisle_x(1), y_mm=front))
+    specs.append(LocationSpec(code="PACK", kind="pack", x_mm=p.aisle_x((p.aisles + 1) // 2), y_mm=front))
+    specs.append(LocationSpec(code="SHIP", kind="ship", x_mm=p.aisle_x(p.aisles), y_mm=front))
+    # Damaged and suspect units wait here, apart from sellable stock.
+    specs.append(LocationSpec(code="QUARANTINE", kind="quarantine", x_mm=p.aisle_x(1) + p.aisle_pitch_mm // 2, y_mm=front))
+    return specs
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """What travel distance needs to know of a layout: the cross aisles'
+    centre lines. Without any (free-form locations) distance is rectilinear."""
+
+    cross_aisle_ys: tuple[int, ...] = ()
+
+    @classmethod
+    def of(cls, params: LayoutParams | None) -> Geometry:
+        return cls(tuple(params.cross_aisle_ys())) if params else cls()
+
+
+def travel_distance_mm(geometry: Geometry, a: tuple[int, int], b: tuple[int, int]) -> int:
+    """Shortest walk between two pick points along aisles and cross aisles.
+
+    In the same aisle column a picker walks straight (crossing cross aisles
+    as needed); otherwise it must change columns on a cross aisle, so the
+    walk is the horizontal gap plus the shortest detour via one cross aisle.
+    """
+    (xa, ya), (xb, yb) = a, b
+    if xa == xb or not geometry.cross_aisle_ys:
+        return abs(xa - xb) + abs(ya - yb)
+    detour = min(abs(ya - yc) + abs(yb - yc) for yc in geometry.cross_aisle_ys)
+    return abs(xa - xb) + detour
+
+
+def distance_matrix_m(geometry: Geometry, points: Sequence[tuple[int, int]]) -> list[list[float]]:
+    """Pairwise travel distances in metres."""
+    return [[travel_distance_mm(geometry, p, q) / 1000 for q in points] for p in points]
+
+
+def total_path_mm(geometry: Geometry, points: Iterable[tuple[int, int]]) -> int:
+    pts = list(points)
+    return sum(travel_distance_mm(geometry, pts[i], pts[i + 1]) for i in range(len(pts) - 1))

@@ -1,0 +1,166 @@
+"""Warehouses, layouts and locations: creating them and reading them."""
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from wms.auth.principal import Principal
+from wms.db import transaction
+from wms.errors import Conflict, NotFound, ValidationFailed
+from wms.facility.models import LOCATION_KINDS, PHYSICAL_KINDS, Layout, Location, Warehouse
+from wms.facility.rules import Geometry, LayoutParams, generate_layout, travel_distance_mm
+
+# Every warehouse has one of each; stock enters and leaves through them.
+VIRTUAL_LOCATIONS = {
+    "inbound": "@INBOUND",
+    "customer": "@CUSTOMER",
+    "adjustment": "@ADJUSTMENT",
+    "in_transit": "@IN_TRANSIT",
+}
+
+
+def create_warehouse(session: Session, actor: Principal, *, code: str, name: str, country: str, timezone: str) -> Warehouse:
+    actor.require("admin")
+    with transaction(session):
+        if session.scalar(select(Warehouse.id).where(Warehouse.code == code)) is not None:
+            raise Conflict(f"warehouse {code} already exists", {"code": "already exists"})
+        warehouse = Warehouse(code=code, name=name, country=country.upper(), timezone=timezone)
+        session.add(warehouse)
+        session.flush()
+        session.execute(
+            insert(Location),
+            [
+                {"warehouse_id": warehouse.id, "code": loc_code, "kind": kind, "is_virtual": True, "active": True}
+                for kind, loc_code in VIRTUAL_LOCATIONS.items()
+            ],
+        )
+        return warehouse
+
+
+def get_warehouse(session: Session, actor: Principal, code: str) -> Warehouse:
+    warehouse = session.scalar(select(Warehouse).where(Warehouse.code == code))
+    if warehouse is None or not actor.can_see_warehouse(warehouse.id):
+        raise NotFound(f"warehouse {code} not found")
+    return warehouse
+
+
+def list_warehouses(session: Session, actor: Principal, *, after_id: int = 0, limit: int = 50) -> list[Warehouse]:
+    stmt = (
+        select(Warehouse)
+        .where(Warehouse.id > after_id, actor.warehouse_filter(Warehouse.id))
+        .order_by(Warehouse.id)
+        .limit(limit + 1)
+    )
+    return list(session.scalars(stmt))
+
+
+def create_layout(session: Session, actor: Principal, warehouse_code: str, params: LayoutParams) -> Layout:
+    """Generate the storage locations of a rectangular layout, with a dock,
+    a pack and a ship station and a quarantine area. Once per warehouse."""
+    actor.require("admin")
+    with transaction(session):
+        warehouse = get_warehouse(session, actor, warehouse_code)
+        if warehouse.layout is not None:
+            raise Conflict(f"warehouse {warehouse_code} already has a layout")
+        specs = generate_layout(params)
+        existing = set(
+            session.scalars(
+                select(Location.code).where(
+                    Location.warehouse_id == warehouse.id, Location.code.in_([s.code for s in specs])
+                )
+            )
+        )
+        if existing:
+            raise Conflict(f"locations already exist: {', '.join(sorted(existing)[:5])}")
+        layout = Layout(warehouse_id=warehouse.id, **asdict(params))
+        session.add(layout)
+        session.execute(
+            insert(Location),
+            [{"warehouse_id": warehouse.id, "is_virtual": False, "active": True, **asdict(s)} for s in specs],
+        )
+        session.flush()
+        return layout
+
+
+def add_locations(session: Session, actor: Principal, warehouse_code: str, locations: list[dict]) -> list[Location]:
+    actor.require("admin")
+    with transaction(session):
+        warehouse = get_warehouse(session, actor, warehouse_code)
+        codes = [loc["code"] for loc in locations]
+        dupes = {c for c in codes if codes.count(c) > 1}
+        if dupes:
+            raise ValidationFailed(locations=f"duplicate codes in request: {', '.join(sorted(dupes))}")
+        for i, loc in enumerate(locations):
+            if loc["kind"] not in PHYSICAL_KINDS:
+                raise ValidationFailed(errors={f"locations.{i}.kind": f"must be one of {', '.join(PHYSICAL_KINDS)}"})
+        existing = set(
+            session.scalars(select(Location.code).where(Location.warehouse_id == warehouse.id, Location.code.in_(codes)))
+        )
+        if existing:
+            raise Conflict(f"locations already exist: {', '.join(sorted(existing)[:5])}", {"locations": "already exist"})
+        rows = [Location(warehouse_id=warehouse.id, is_virtual=False, active=True, **loc) for loc in locations]
+        session.add_all(rows)
+        try:
+            session.flush()
+        except IntegrityError as exc:  # a concurrent request added the same code
+            raise Conflict("locations already exist") from exc
+        return rows
+
+
+def list_locations(
+    session: Session, actor: Principal, warehouse_code: str, *, kind: str | None = None,
+    after_id: int = 0, limit: int = 50,
+) -> list[Location]:
+    warehouse = get_warehouse(session, actor, warehouse_code)
+    stmt = select(Location).where(Location.warehouse_id == warehouse.id, Location.id > after_id)
+    if kind:
+        if kind not in LOCATION_KINDS:
+            raise ValidationFailed(kind=f"must be one of {', '.join(LOCATION_KINDS)}")
+        stmt = stmt.where(Location.kind == kind)
+    return list(session.scalars(stmt.order_by(Location.id).limit(limit + 1)))
+
+
+def get_location(session: Session, warehouse_id: int, code: str, *, field: str = "location") -> Location:
+    location = session.scalar(select(Location).where(Location.warehouse_id == warehouse_id, Location.code == code))
+    if location is None or location.is_virtual:
+        raise ValidationFailed(errors={field: f"unknown location {code!r}"})
+    if not location.active:
+        raise ValidationFailed(errors={field: f"location {code} is inactive"})
+    return location
+
+
+def virtual_location(session: Session, warehouse_id: int, kind: str) -> Location:
+    return session.scalars(
+        select(Location).where(Location.warehouse_id == warehouse_id, Location.code == VIRTUAL_LOCATIONS[kind])
+    ).one()
+
+
+def geometry(session: Session, warehouse_id: int) -> Geometry:
+    layout = session.scalar(select(Layout).where(Layout.warehouse_id == warehouse_id))
+    if layout is None:
+        return Geometry()
+    return Geometry.of(layout_params(layout))
+
+
+def layout_params(layout: Layout) -> LayoutParams:
+    return LayoutParams(**{f: getattr(layout, f) for f in LayoutParams.__dataclass_fields__})
+
+
+def distance_m(session: Session, a: Location, b: Location) -> float:
+    """Walking distance between two locations of one warehouse, in metres."""
+    if a.warehouse_id != b.warehouse_id:
+        raise ValueError("locations are in different warehouses")
+    if None in (a.x_mm, a.y_mm, b.x_mm, b.y_mm):
+        raise ValidationFailed(location="location has no coordinates")
+    return travel_distance_mm(geometry(session, a.warehouse_id), (a.x_mm, a.y_mm), (b.x_mm, b.y_mm)) / 1000
+
+
+def count_locations(session: Session, warehouse_id: int) -> int:
+    from sqlalchemy import func
+
+    return session.scalar(
+        select(func.count()).select_from(Location).where(Location.warehouse_id == warehouse_id, Location.is_virtual.is_(False))
+    )

@@ -1,0 +1,82 @@
+"""HTTP plumbing shared by every blueprint: the request's database session
+and principal, problem+json rendering, and cursor pagination."""
+from __future__ import annotations
+
+import base64
+import binascii
+
+from flask import Response, current_app, g, json, request
+from marshmallow import Schema, fields, validate
+from sqlalchemy.orm import Session
+
+from wms.auth.principal import Principal
+from wms.errors import BadRequest, DomainError
+
+PROBLEM_TYPE_BASE = "https://quayside.dev/problems/"
+MAX_PAGE = 500
+
+
+def get_session() -> Session:
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["wms"]["sessionmaker"]()
+    return g.db_session
+
+
+def current_principal() -> Principal:
+    return g.principal
+
+
+def problem(status: int, code: str, title: str, detail: str, errors: dict | None = None) -> Response:
+    body = {
+        "type": PROBLEM_TYPE_BASE + code,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "errors": errors or {},
+    }
+    return Response(json.dumps(body), status=status, mimetype="application/problem+json")
+
+
+def problem_from(error: DomainError) -> Response:
+    response = problem(error.status, error.code, error.title, error.detail, error.errors)
+    if error.status == 429 and getattr(error, "retry_after", None):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        prefix, value = raw.split(":", 1)
+        if prefix != "id" or not value.isdigit():
+            raise ValueError(raw)
+        return int(value)
+    except (ValueError, UnicodeDecodeError, binascii.Error) as exc:
+        raise BadRequest("the cursor is not one this API returned", {"cursor": "invalid cursor"}) from exc
+
+
+def page(items: list, limit: int, key=lambda item: item["id"] if isinstance(item, dict) else item.id) -> dict:
+    """Services fetch limit + 1 rows; the extra one tells there is a next page."""
+    more = len(items) > limit
+    items = items[:limit]
+    return {"items": items, "next_cursor": encode_cursor(key(items[-1])) if more and items else None}
+
+
+class PageArgsSchema(Schema):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_PAGE))
+    cursor = fields.String(load_default=None)
+
+
+def page_args(args: dict) -> dict:
+    return {"after_id": decode_cursor(args.pop("cursor", None)), "limit": args.pop("limit", 50)}
+
+
+def wants_json_body() -> bool:
+    return request.method in ("POST", "PUT", "PATCH")

@@ -1,0 +1,187 @@
+"""Idempotency-Key handling for POST requests.
+
+A first request claims its key (committed at once, so a concurrent duplicate
+sees it and gets 409 idempotency_key_in_use). The request's work then runs
+with its commit deferred, and the response is stored in the same transaction
+as the work: either both are committed or neither is, so a retry after a
+crash either replays the stored response or does the work for the first
+time, never twice. A claim whose worker died (in flight for longer than the
+lock timeout, its work never committed) is taken over by the next retry.
+"""
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+from flask import Flask, Response, current_app, g, json, request
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from wms.db import DEFER_COMMIT, PENDING_WRITES, utcnow, write_intent
+from wms.errors import BadRequest, IdempotencyKeyInUse, IdempotencyKeyReused
+from wms.http import get_session, problem_from
+from wms.idempotency_models import IdempotencyKey
+from wms.ledger.services import IDEMPOTENCY_KEY_INFO
+
+HEADER = "Idempotency-Key"
+REPLAYED = "Idempotent-Replayed"
+_keys = IdempotencyKey.__table__
+
+
+def requires_idempotency_key(view):
+    """Scan endpoints: a handheld retrying on flaky Wi-Fi must send a key."""
+    view._requires_idempotency_key = True
+    return view
+
+
+def _valid_key(key: str) -> bool:
+    return 1 <= len(key) <= 255 and all(32 < ord(ch) < 127 for ch in key)
+
+
+def _request_hash() -> str:
+    raw = request.get_data(cache=True)
+    try:
+        canonical = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":")).encode() if raw else b""
+    except ValueError:
+        canonical = raw
+    digest = hashlib.sha256()
+    for part in (request.method.encode(), request.path.encode(), request.query_string, canonical):
+        digest.update(part + b"\0")
+    return digest.hexdigest()
+
+
+def _replay(row: IdempotencyKey) -> Response:
+    response = Response(row.response_body, status=row.response_status, content_type=row.response_content_type)
+    response.headers[REPLAYED] = "true"
+    if row.response_location:
+        response.headers["Location"] = row.response_location
+    return response
+
+
+def claim_key() -> Response | None:
+    """before_request: claim the key, or answer from what the key recorded."""
+    if request.method != "POST" or "principal" not in g:
+        return None
+    key = request.headers.get(HEADER)
+    view = current_app.view_functions.get(request.endpoint or "")
+    if key is None:
+        if getattr(view, "_requires_idempotency_key", False):
+            return problem_from(BadRequest(f"this endpoint requires an {HEADER} header", {HEADER: "required"}))
+        return None
+    if not _valid_key(key):
+        return problem_from(BadRequest(f"{HEADER} must be 1-255 printable characters", {HEADER: "invalid"}))
+    token_id = g.principal.token_id
+    request_hash = _request_hash()
+    session = get_session()
+    if session.in_transaction():
+        session.commit()  # end the read transaction of authentication
+    now = utcnow()
+    with write_intent():
+        insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(_keys)
+        key_id = session.execute(
+            insert.values(
+                token_id=token_id, key=key, request_hash=request_hash, method=request.method,
+                path=request.full_path[:500], status="in_flight", locked_at=now, created_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["token_id", "key"])
+            .returning(_keys.c.id)
+        ).scalar()
+        if key_id is None:
+            row = session.scalars(
+                select(IdempotencyKey).where(IdempotencyKey.token_id == token_id, IdempotencyKey.key == key)
+            ).one()
+            outcome = _existing(session, row, request_hash)
+            if isinstance(outcome, Response):
+                session.commit()
+                return outcome
+            key_id = outcome
+        session.commit()
+    g.idempotency_key_id = key_id
+    session.info[DEFER_COMMIT] = True
+    session.info[IDEMPOTENCY_KEY_INFO] = key_id
+    return None
+
+
+def _existing(session, row: IdempotencyKey, request_hash: str) -> Response | int:
+    if row.request_hash != request_hash:
+        return problem_from(IdempotencyKeyReused(
+            "this Idempotency-Key was used with a different request", {HEADER: "reused with another body"}
+        ))
+    if row.status == "completed":
+        return _replay(row)
+    stale_before = utcnow() - timedelta(seconds=current_app.config["WMS_SETTINGS"].idempotency_lock_seconds)
+    locked_at = row.locked_at if row.locked_at.tzinfo else row.locked_at.replace(tzinfo=stale_before.tzinfo)
+    if locked_at > stale_before:
+        return problem_from(IdempotencyKeyInUse("a request with this Idempotency-Key is still being processed"))
+    # The worker holding the claim died before committing anything: take over.
+    taken = session.execute(
+        update(_keys)
+        .where(_keys.c.id == row.id, _keys.c.status == "in_flight", _keys.c.locked_at == row.locked_at)
+        .values(locked_at=utcnow())
+    )
+    if taken.rowcount != 1:
+        return problem_from(IdempotencyKeyInUse("a request with this Idempotency-Key is still being processed"))
+    return row.id
+
+
+def record_response(response: Response) -> Response:
+    """after_request: store the response with the work, in one commit."""
+    key_id = g.pop("idempotency_key_id", None)
+    if key_id is None:
+        return response
+    session = get_session()
+    _end_deferral(session)
+    if response.status_code >= 400:
+        session.rollback()  # an error changes nothing; only its answer is kept
+    if response.status_code >= 500:
+        session.rollback()
+        _release(session, key_id)
+        return response
+    try:
+        with write_intent():
+            session.execute(
+                update(_keys)
+                .where(_keys.c.id == key_id)
+                .values(
+                    status="completed",
+                    response_status=response.status_code,
+                    response_body=response.get_data(as_text=True),
+                    response_content_type=response.content_type,
+                    response_location=response.headers.get("Location"),
+                    completed_at=utcnow(),
+                )
+            )
+            session.commit()
+    except Exception:
+        session.rollback()
+        _release(session, key_id)
+        raise
+    return response
+
+
+def release_on_teardown(exc: BaseException | None) -> None:
+    key_id = g.pop("idempotency_key_id", None)
+    if key_id is None or "db_session" not in g:
+        return
+    session = g.db_session
+    _end_deferral(session)
+    session.rollback()
+    _release(session, key_id)
+
+
+def _end_deferral(session) -> None:
+    session.info.pop(DEFER_COMMIT, None)
+    session.info.pop(PENDING_WRITES, None)
+    session.info.pop(IDEMPOTENCY_KEY_INFO, None)
+
+
+def _release(session, key_id: int) -> None:
+    """Forget a claim whose request failed, so that a retry can run it."""
+    with write_intent():
+        session.execute(_keys.delete().where(_keys.c.id == key_id, _keys.c.status == "in_flight"))
+        session.commit()
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(record_response)
+    app.teardown_request(release_on_teardown)

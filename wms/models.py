@@ -1,0 +1,7 @@
+"""Imports every model so that Base.metadata knows all tables (Alembic, checks)."""
+from wms.auth.models import Token, token_warehouses  # noqa: F401
+from wms.catalog.models import Barcode, Seller, Sku  # noqa: F401
+from wms.db import Base  # noqa: F401
+from wms.facility.models import Layout, Location, Warehouse  # noqa: F401
+from wms.idempotency_models import IdempotencyKey  # noqa: F401
+from wms.ledger.models import Balance, Movement, Posting, Reservation, StockLevel  # noqa: F401

@@ -1,0 +1,55 @@
+"""Schema building blocks shared by the areas' schemas."""
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from wms.http import PageArgsSchema
+
+
+class StrictSchema(Schema):
+    """Unknown fields are an error (marshmallow's default, stated here)."""
+
+
+class SkuRef(fields.Field):
+    """A SKU named by id (an integer) or by the seller's SKU code."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool):
+            raise ValidationError("must be a SKU id or a SKU code")
+        if isinstance(value, int):
+            if value <= 0:
+                raise ValidationError("must be a positive SKU id")
+            return value
+        if isinstance(value, str) and 0 < len(value.strip()) <= 64:
+            return value.strip()
+        raise ValidationError("must be a SKU id or a SKU code")
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value
+
+
+def Qty(**kwargs) -> fields.Integer:  # noqa: N802 - reads like a field class
+    kwargs.setdefault("validate", validate.Range(min=1, max=1_000_000))
+    return fields.Integer(strict=True, **kwargs)
+
+
+def Code(max_len: int = 64, **kwargs) -> fields.String:  # noqa: N802
+    return fields.String(validate=validate.Length(min=1, max=max_len), **kwargs)
+
+
+_page_schemas: dict[str, type[Schema]] = {}
+
+
+def page_of(item: type[Schema]) -> type[Schema]:
+    """{"items": [...], "next_cursor": ...} for an item schema."""
+    name = item.__name__.removesuffix("Schema") + "PageSchema"
+    if name not in _page_schemas:
+        _page_schemas[name] = type(
+            name,
+            (Schema,),
+            {"items": fields.List(fields.Nested(item)), "next_cursor": fields.String(allow_none=True)},
+        )
+    return _page_schemas[name]
+
+
+__all__ = ["PageArgsSchema", "StrictSchema", "SkuRef", "Qty", "Code", "page_of"]
