@@ -99,12 +99,15 @@ def check() -> None:
 @click.option("--skus", "skus_per_seller", default=120, show_default=True)
 def demo(if_empty: bool, seed: int, skus_per_seller: int) -> None:
     """Load a demo: two warehouses (US, DE), three sellers, SKUs, stock, tokens."""
-    from wms.demo import has_data, load_demo
+    from wms.demo import TOKENS_FILE, has_data, load_demo
 
     engine, session = _session()
     try:
         if if_empty and has_data(session):
-            click.echo("database already has data; demo not loaded (demo tokens were printed when it was)", err=True)
+            click.echo("The database already has data; the demo was not loaded again.")
+            if TOKENS_FILE.exists():
+                click.echo(f"Demo tokens (from {TOKENS_FILE}):")
+                click.echo(TOKENS_FILE.read_text().rstrip("\n"))
             return
         tokens_ = load_demo(session, seed=seed, skus_per_seller=skus_per_seller)
     finally:

@@ -110,8 +110,7 @@ def _existing(session, row: IdempotencyKey, request_hash: str) -> Response | int
     if row.status == "completed":
         return _replay(row)
     stale_before = utcnow() - timedelta(seconds=current_app.config["WMS_SETTINGS"].idempotency_lock_seconds)
-    locked_at = row.locked_at if row.locked_at.tzinfo else row.locked_at.replace(tzinfo=stale_before.tzinfo)
-    if locked_at > stale_before:
+    if row.locked_at > stale_before:
         return problem_from(IdempotencyKeyInUse("a request with this Idempotency-Key is still being processed"))
     # The worker holding the claim died before committing anything: take over.
     taken = session.execute(

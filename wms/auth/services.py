@@ -77,10 +77,8 @@ def authenticate(session: Session, raw: str | None) -> Principal:
     token = session.scalar(select(Token).where(Token.token_hash == hash_token(raw)))
     if token is None or token.revoked_at is not None:
         raise Unauthenticated("unknown or revoked token")
-    if token.expires_at is not None:
-        expires = token.expires_at if token.expires_at.tzinfo else token.expires_at.replace(tzinfo=UTC)
-        if expires <= utcnow():
-            raise Unauthenticated("token expired")
+    if token.expires_at is not None and token.expires_at <= utcnow():
+        raise Unauthenticated("token expired")
     return Principal(
         role=token.role,
         token_id=token.id,
