@@ -113,9 +113,10 @@ def _register_blueprints(api: Api) -> None:
     from wms.auth.api import blp as auth_blp
     from wms.catalog.api import blp as catalog_blp
     from wms.facility.api import blp as facility_blp
+    from wms.inbound.api import blp as inbound_blp
     from wms.inventory.api import blp as inventory_blp
 
-    for blp in (auth_blp, facility_blp, catalog_blp, inventory_blp):
+    for blp in (auth_blp, facility_blp, catalog_blp, inbound_blp, inventory_blp):
         api.register_blueprint(blp, url_prefix=API_PREFIX)
 
 

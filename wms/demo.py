@@ -77,6 +77,7 @@ def load_demo(session: Session, *, seed: int = 20261123, skus_per_seller: int = 
                 "customs_currency": "USD",
             }))
     _opening_stock(session, rng, skus)
+    _open_asns(session, rng, skus)
     tokens = _tokens(session, admin)
     if tokens_file is not None:
         tokens_file.parent.mkdir(parents=True, exist_ok=True)
@@ -107,6 +108,41 @@ def _opening_stock(session: Session, rng: random.Random, skus) -> None:
                     lines += [PostingLine(loc.id, sku.id, qty, lot), PostingLine(adjustment.id, sku.id, -qty, lot)]
                 post_movement(session, warehouse_id=wh.id, kind="count", lines=lines, reason="count",
                               note="opening stock", reference="DEMO-OPENING")
+
+
+def _open_asns(session: Session, rng: random.Random, skus) -> None:
+    """Each seller has a sea container on its way to each warehouse and an
+    air shipment due today, so that a new user can start receiving at once."""
+    from datetime import timedelta
+
+    from wms.db import utcnow
+    from wms.inbound.services import create_asn
+
+    admin = Principal.system("demo")
+    by_seller: dict[int, list] = {}
+    for sku in skus:
+        by_seller.setdefault(sku.seller_id, []).append(sku)
+    for n, (seller_code, *_rest) in enumerate(SELLERS):
+        seller_skus = by_seller[skus[n * len(skus) // len(SELLERS)].seller_id]
+        for w, (wh_code, *_w) in enumerate(WAREHOUSES):
+            for kind, days, count in (("sea", 0, 12), ("air", 0, 4), ("sea", 21, 20)):
+                chosen = rng.sample(seller_skus, count)
+                create_asn(session, admin, {
+                    "seller": seller_code, "warehouse": wh_code,
+                    "reference": f"{seller_code}-{wh_code}-{kind.upper()}-{days:02d}",
+                    "transport_mode": kind,
+                    "carrier": "COSCO" if kind == "sea" else "Cathay Cargo",
+                    "container_number": f"CSNU{rng.randint(1000000, 9999999)}" if kind == "sea" else None,
+                    "tracking_number": None if kind == "sea" else f"160-{rng.randint(10000000, 99999999)}",
+                    "expected_at": utcnow() + timedelta(days=days),
+                    "lines": [
+                        {"sku": sku.code, "qty": rng.choice([24, 48, 96, 120, 240]),
+                         **({"lot": f"L{rng.randint(2701, 2712)}",
+                             "expiry": (utcnow() + timedelta(days=rng.randint(180, 720))).date()}
+                            if sku.lot_tracked else {})}
+                        for sku in chosen
+                    ],
+                })
 
 
 def _tokens(session: Session, admin: Principal) -> dict[str, str]:

@@ -1,17 +1,31 @@
 """Routes: /stock, /stock/locations, /ledger, /adjustments, /moves."""
+from flask import current_app
 from flask_smorest import Blueprint
 
 from wms.http import current_principal, get_session, page, page_args
-from wms.inventory import services
+from wms.idempotency import requires_idempotency_key
+from wms.inventory import counts, services, tasks, transfers
 from wms.inventory.schemas import (
+    ApproveCountSchema,
+    CompleteTaskSchema,
+    CountQuerySchema,
+    CountSchema,
     CreateAdjustmentSchema,
+    CreateCountSchema,
     CreateMoveSchema,
+    CreateTransferSchema,
     LedgerQuerySchema,
     LocationStockQuerySchema,
     LocationStockSchema,
     MovementSchema,
+    ReceiveTransferSchema,
     StockItemSchema,
     StockQuerySchema,
+    SubmitCountSchema,
+    TaskQuerySchema,
+    TaskSchema,
+    TransferQuerySchema,
+    TransferSchema,
 )
 from wms.schemas import page_of
 
@@ -57,3 +71,111 @@ def create_adjustment(data):
 def create_move(data):
     session = get_session()
     return services.movement_view(session, services.move_stock(session, current_principal(), **data))
+
+
+# --- tasks, transfers, cycle counts -----------------------------------------
+
+@blp.get("/tasks")
+@blp.arguments(TaskQuerySchema, location="query")
+@blp.response(200, page_of(TaskSchema))
+def list_tasks(args):
+    session = get_session()
+    paging = page_args(args)
+    result = page(tasks.list_tasks(session, current_principal(), **args, **paging), paging["limit"])
+    result["items"] = tasks.task_views(session, result["items"])
+    return result
+
+
+@blp.get("/tasks/<int:task_id>")
+@blp.response(200, TaskSchema)
+def get_task(task_id):
+    session = get_session()
+    return tasks.task_views(session, [tasks.get_task(session, current_principal(), task_id)])[0]
+
+
+@blp.post("/tasks/<int:task_id>/complete")
+@requires_idempotency_key
+@blp.arguments(CompleteTaskSchema)
+@blp.response(200, TaskSchema)
+def complete_task(data, task_id):
+    session = get_session()
+    return tasks.task_views(session, [tasks.complete_task(session, current_principal(), task_id, **data)])[0]
+
+
+@blp.post("/transfers")
+@blp.arguments(CreateTransferSchema)
+@blp.response(201, TransferSchema)
+def create_transfer(data):
+    session = get_session()
+    return transfers.transfer_view(session, transfers.create_transfer(session, current_principal(), **data))
+
+
+@blp.get("/transfers")
+@blp.arguments(TransferQuerySchema, location="query")
+@blp.response(200, page_of(TransferSchema))
+def list_transfers(args):
+    session = get_session()
+    paging = page_args(args)
+    result = page(transfers.list_transfers(session, current_principal(), **args, **paging), paging["limit"])
+    result["items"] = [transfers.transfer_view(session, t) for t in result["items"]]
+    return result
+
+
+@blp.get("/transfers/<int:transfer_id>")
+@blp.response(200, TransferSchema)
+def get_transfer(transfer_id):
+    session = get_session()
+    return transfers.transfer_view(session, transfers.get_transfer(session, current_principal(), transfer_id))
+
+
+@blp.post("/transfers/<int:transfer_id>/receive")
+@blp.arguments(ReceiveTransferSchema)
+@blp.response(200, TransferSchema)
+def receive_transfer(data, transfer_id):
+    session = get_session()
+    transfer = transfers.receive_transfer(session, current_principal(), transfer_id, **data)
+    return transfers.transfer_view(session, transfer)
+
+
+@blp.post("/counts")
+@blp.arguments(CreateCountSchema)
+@blp.response(201, CountSchema)
+def create_count(data):
+    session = get_session()
+    return counts.count_view(session, counts.create_count(session, current_principal(), **data))
+
+
+@blp.get("/counts")
+@blp.arguments(CountQuerySchema, location="query")
+@blp.response(200, page_of(CountSchema))
+def list_counts(args):
+    session = get_session()
+    paging = page_args(args)
+    result = page(counts.list_counts(session, current_principal(), **args, **paging), paging["limit"])
+    result["items"] = [counts.count_view(session, c) for c in result["items"]]
+    return result
+
+
+@blp.get("/counts/<int:count_id>")
+@blp.response(200, CountSchema)
+def get_count(count_id):
+    session = get_session()
+    return counts.count_view(session, counts.get_count(session, current_principal(), count_id))
+
+
+@blp.post("/counts/<int:count_id>/submit")
+@blp.arguments(SubmitCountSchema)
+@blp.response(200, CountSchema)
+def submit_count(data, count_id):
+    session = get_session()
+    threshold = current_app.config["WMS_SETTINGS"].count_approval_units
+    count = counts.submit_count(session, current_principal(), count_id, approval_threshold=threshold, **data)
+    return counts.count_view(session, count)
+
+
+@blp.post("/counts/<int:count_id>/approve")
+@blp.arguments(ApproveCountSchema)
+@blp.response(200, CountSchema)
+def approve_count(data, count_id):
+    session = get_session()
+    return counts.count_view(session, counts.approve_count(session, current_principal(), count_id, **data))

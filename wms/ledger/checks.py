@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, literal, or_, select, text
+from sqlalchemy import and_, case, func, literal, or_, select, text
 from sqlalchemy.orm import Session
 
 from wms.catalog.models import Sku
@@ -96,8 +96,6 @@ def check_projection(session: Session) -> list[str]:
 
 def _bucket_expr():
     """SQL mirror of ledger.rules.bucket_for over balances joined to locations."""
-    from sqlalchemy import case
-
     return case(
         (Location.kind.in_(("inbound", "customer", "adjustment")), literal(None)),
         (Location.kind == "in_transit", literal("in_transit")),
@@ -127,15 +125,23 @@ def _check_levels(session: Session) -> list[str]:
             .group_by(Reservation.warehouse_id, Reservation.sku_id)
         )
     )
+    open_expected = _open_expected(session)
     problems = []
     seen = set()
-    for level in session.scalars(select(StockLevel)):
+    # The database's rows, not the objects the caller's session already holds:
+    # services change levels with Core updates, so those objects can be stale.
+    for level in session.scalars(select(StockLevel).execution_options(populate_existing=True)):
         key = (level.warehouse_id, level.sku_id)
         seen.add(key)
         for b in BUCKETS:
             want = expected.get(key, {}).get(b, 0)
             if getattr(level, b) != want:
                 problems.append(f"stock level warehouse {key[0]} SKU {key[1]}: {b} is {getattr(level, b)}, balances say {want}")
+        if level.expected != open_expected.get(key, 0):
+            problems.append(
+                f"stock level warehouse {key[0]} SKU {key[1]}: expected is {level.expected}, "
+                f"open ASNs say {open_expected.get(key, 0)}"
+            )
         if level.reserved != open_reserved.get(key, 0):
             problems.append(
                 f"stock level warehouse {key[0]} SKU {key[1]}: reserved is {level.reserved}, "
@@ -143,9 +149,26 @@ def _check_levels(session: Session) -> list[str]:
             )
     for key in sorted(set(expected) - seen):
         problems.append(f"warehouse {key[0]} SKU {key[1]} has stock {expected[key]} but no stock level row")
+    for key in sorted(set(open_expected) - seen):
+        problems.append(f"warehouse {key[0]} SKU {key[1]} has units on open ASNs but no stock level row")
     for key in sorted(set(open_reserved) - seen):
         problems.append(f"warehouse {key[0]} SKU {key[1]} has open reservations but no stock level row")
     return _sample(problems, str)
+
+
+def _open_expected(session: Session) -> dict[tuple[int, int], int]:
+    """Units announced on open ASNs and not yet received, per (warehouse, SKU)."""
+    from wms.inbound.models import Asn, AsnLine  # the inbound area keeps `expected`
+
+    outstanding = func.sum(case((AsnLine.expected_qty > AsnLine.received_qty,
+                                 AsnLine.expected_qty - AsnLine.received_qty), else_=0))
+    rows = session.execute(
+        select(Asn.warehouse_id, AsnLine.sku_id, outstanding)
+        .join(Asn, Asn.id == AsnLine.asn_id)
+        .where(Asn.status.in_(("expected", "receiving")))
+        .group_by(Asn.warehouse_id, AsnLine.sku_id)
+    ).all()
+    return {(wh, sku): int(total) for wh, sku, total in rows if total}
 
 
 def check_no_negative_stock(session: Session) -> list[str]:

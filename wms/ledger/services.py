@@ -253,3 +253,13 @@ def release_reservation(session: Session, reservation_id: int) -> Reservation:
         )
         session.refresh(reservation)
         return reservation
+
+
+def change_expected(session: Session, *, warehouse_id: int, sku_id: int, owner_id: int, delta: int) -> None:
+    """Units announced on open inbound shipments (not yet received) count in
+    the warehouse's `expected` bucket; inbound services keep it here, in the
+    same transaction as the ASN change, so that GET /stock shows it."""
+    if delta == 0:
+        return
+    with transaction(session):
+        _apply_level(session, warehouse_id, sku_id, owner_id, {"expected": delta})

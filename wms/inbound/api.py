@@ -1,0 +1,59 @@
+"""Routes: /asns, receipts, close, cancel."""
+from flask_smorest import Blueprint
+
+from wms.http import current_principal, get_session, page, page_args
+from wms.idempotency import requires_idempotency_key
+from wms.inbound import services
+from wms.inbound.schemas import AsnQuerySchema, AsnSchema, CreateAsnSchema, ReceiptSchema
+from wms.schemas import page_of
+
+blp = Blueprint("inbound", __name__, description="Advance shipping notices and receiving")
+
+
+@blp.post("/asns")
+@blp.arguments(CreateAsnSchema)
+@blp.response(201, AsnSchema)
+def create_asn(data):
+    session = get_session()
+    return services.asn_view(session, services.create_asn(session, current_principal(), data))
+
+
+@blp.get("/asns")
+@blp.arguments(AsnQuerySchema, location="query")
+@blp.response(200, page_of(AsnSchema))
+def list_asns(args):
+    session = get_session()
+    paging = page_args(args)
+    result = page(services.list_asns(session, current_principal(), **args, **paging), paging["limit"])
+    result["items"] = [services.asn_view(session, asn) for asn in result["items"]]
+    return result
+
+
+@blp.get("/asns/<int:asn_id>")
+@blp.response(200, AsnSchema)
+def get_asn(asn_id):
+    session = get_session()
+    return services.asn_view(session, services.get_asn(session, current_principal(), asn_id))
+
+
+@blp.post("/asns/<int:asn_id>/receipts")
+@requires_idempotency_key
+@blp.arguments(ReceiptSchema)
+@blp.response(201, AsnSchema)
+def receive(data, asn_id):
+    session = get_session()
+    return services.asn_view(session, services.receive_units(session, current_principal(), asn_id, **data))
+
+
+@blp.post("/asns/<int:asn_id>/close")
+@blp.response(200, AsnSchema)
+def close(asn_id):
+    session = get_session()
+    return services.asn_view(session, services.close_asn(session, current_principal(), asn_id), with_report=True)
+
+
+@blp.post("/asns/<int:asn_id>/cancel")
+@blp.response(200, AsnSchema)
+def cancel(asn_id):
+    session = get_session()
+    return services.asn_view(session, services.cancel_asn(session, current_principal(), asn_id))

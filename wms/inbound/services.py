@@ -1,0 +1,273 @@
+"""Inbound: advance shipping notices, receiving by scan, closing with a
+discrepancy report. Receipts are ledger movements from the warehouse's
+inbound virtual location to the dock (good) or quarantine (damaged)."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from wms.auth.principal import Principal
+from wms.catalog.models import Seller, Sku
+from wms.catalog.services import get_seller_by_code, resolve_barcode, resolve_sku
+from wms.db import transaction, utcnow
+from wms.errors import Conflict, InvalidState, NotFound, ValidationFailed
+from wms.facility.models import Location, Warehouse
+from wms.facility.services import resolve_warehouse, virtual_location
+from wms.inbound.models import TRANSPORT_MODES, Asn, AsnLine, Lot, Receipt
+from wms.inventory.tasks import create_putaway_tasks
+from wms.ledger.rules import PostingLine
+from wms.ledger.services import change_expected, post_movement
+
+OPEN_STATUSES = ("expected", "receiving")
+
+
+def _seller_for_new_asn(session: Session, actor: Principal, seller_code: str | None) -> int:
+    if actor.role == "seller":
+        if seller_code is not None:
+            own = session.scalar(select(Seller.code).where(Seller.id == actor.seller_id))
+            if seller_code != own:
+                raise ValidationFailed(seller="a seller token creates ASNs for its own seller only")
+        return actor.seller_id
+    actor.require("admin", "seller")
+    if not seller_code:
+        raise ValidationFailed(seller="required for an admin token")
+    return get_seller_by_code(session, actor, seller_code).id
+
+
+def station(session: Session, warehouse_id: int, kind: str) -> Location:
+    """The warehouse's dock or quarantine location (the first, if several)."""
+    loc = session.scalar(
+        select(Location).where(Location.warehouse_id == warehouse_id, Location.kind == kind, Location.active.is_(True))
+        .order_by(Location.id).limit(1)
+    )
+    if loc is None:
+        raise InvalidState(f"the warehouse has no active {kind} location")
+    return loc
+
+
+def check_lot(session: Session, sku: Sku, lot: str | None, expiry: date | None) -> str:
+    """Lot and expiry are required where the SKU tracks them; a lot keeps the
+    expiry it was first received with."""
+    if sku.lot_tracked and not lot:
+        raise ValidationFailed(lot=f"required: SKU {sku.code} is lot-tracked")
+    if sku.expiry_tracked and expiry is None:
+        raise ValidationFailed(expiry=f"required: SKU {sku.code} tracks expiry dates")
+    if sku.expiry_tracked and not lot:
+        raise ValidationFailed(lot=f"required: SKU {sku.code} tracks expiry dates by lot")
+    if not lot:
+        return ""
+    known = session.scalar(select(Lot).where(Lot.sku_id == sku.id, Lot.lot == lot))
+    if known is None:
+        session.add(Lot(sku_id=sku.id, lot=lot, expiry=expiry))
+        session.flush()
+    elif expiry is not None and known.expiry is not None and known.expiry != expiry:
+        raise ValidationFailed(expiry=f"lot {lot} was received with expiry {known.expiry.isoformat()}")
+    return lot
+
+
+def create_asn(session: Session, actor: Principal, data: dict) -> Asn:
+    """Announce an inbound shipment; its units count as `expected` stock."""
+    with transaction(session):
+        seller_id = _seller_for_new_asn(session, actor, data.get("seller"))
+        wh = resolve_warehouse(session, actor, data["warehouse"])
+        reference = data["reference"]
+        if session.scalar(select(Asn.id).where(Asn.seller_id == seller_id, Asn.reference == reference)):
+            raise Conflict(f"ASN {reference} already exists for this seller", {"reference": "already exists"})
+        mode = data.get("transport_mode")
+        if mode is not None and mode not in TRANSPORT_MODES:
+            raise ValidationFailed(transport_mode=f"must be one of {', '.join(TRANSPORT_MODES)}")
+        scope = Principal(role="seller", seller_id=seller_id)
+        seller_code = session.scalar(select(Seller.code).where(Seller.id == seller_id))
+        lines: dict[tuple[int, str], AsnLine] = {}
+        for i, line in enumerate(data["lines"]):
+            sku = resolve_sku(session, scope, line["sku"], seller_code=seller_code, field=f"lines.{i}.sku")
+            lot = line.get("lot") or ""
+            if (sku.lot_tracked or sku.expiry_tracked) and lot:
+                check_lot(session, sku, lot, line.get("expiry"))
+            if (sku.id, lot) in lines:
+                raise ValidationFailed(errors={f"lines.{i}.sku": f"{sku.code} is listed twice; put the units on one line"})
+            lines[(sku.id, lot)] = AsnLine(
+                seller_id=seller_id, sku_id=sku.id, lot=lot, expiry=line.get("expiry"), expected_qty=line["qty"]
+            )
+        asn = Asn(
+            seller_id=seller_id, warehouse_id=wh.id, reference=reference, transport_mode=mode,
+            carrier=data.get("carrier"), tracking_number=data.get("tracking_number"),
+            container_number=data.get("container_number"), expected_at=data.get("expected_at"),
+            lines=list(lines.values()),
+        )
+        session.add(asn)
+        try:
+            session.flush()
+        except IntegrityError as exc:
+            raise Conflict(f"ASN {reference} already exists for this seller", {"reference": "already exists"}) from exc
+        for line in asn.lines:
+            change_expected(session, warehouse_id=wh.id, sku_id=line.sku_id, owner_id=seller_id, delta=line.expected_qty)
+        return asn
+
+
+def get_asn(session: Session, actor: Principal, asn_id: int, *, for_update: bool = False) -> Asn:
+    actor.require("admin", "operator", "seller")
+    stmt = select(Asn).where(Asn.id == asn_id)
+    if for_update:
+        # Scans of one ASN take turns: its line counters and unplanned lines.
+        stmt = stmt.with_for_update()
+    asn = session.scalar(stmt)
+    if asn is None or not actor.can_see_seller(asn.seller_id) or not actor.can_see_warehouse(asn.warehouse_id):
+        raise NotFound("ASN not found")
+    return asn
+
+
+def list_asns(
+    session: Session, actor: Principal, *, status: str | None = None, warehouse: str | None = None,
+    after_id: int = 0, limit: int = 50,
+) -> list[Asn]:
+    actor.require("admin", "operator", "seller")
+    stmt = select(Asn).where(
+        Asn.id > after_id, actor.seller_filter(Asn.seller_id), actor.warehouse_filter(Asn.warehouse_id)
+    )
+    if status:
+        stmt = stmt.where(Asn.status == status)
+    if warehouse:
+        stmt = stmt.join(Warehouse, Warehouse.id == Asn.warehouse_id).where(Warehouse.code == warehouse)
+    return list(session.scalars(stmt.order_by(Asn.id).limit(limit + 1)))
+
+
+def receive_units(
+    session: Session, actor: Principal, asn_id: int, *, qty: int, condition: str = "good",
+    barcode: str | None = None, sku: int | str | None = None, lot: str | None = None,
+    expiry: date | None = None,
+) -> Asn:
+    """One scan at the dock. Good units go to the dock with putaway tasks,
+    damaged ones to quarantine. Units beyond the ASN, or of SKUs not on it,
+    are accepted and flagged."""
+    actor.require("admin", "operator")
+    if qty <= 0:
+        raise ValidationFailed(qty="must be a positive integer")
+    if (barcode is None) == (sku is None):
+        raise ValidationFailed(barcode="send either barcode or sku")
+    with transaction(session):
+        asn = get_asn(session, actor, asn_id, for_update=True)
+        if asn.status not in OPEN_STATUSES:
+            raise InvalidState(f"ASN {asn.reference} is {asn.status}")
+        scope = Principal(role="seller", seller_id=asn.seller_id)
+        if barcode is not None:
+            item = resolve_barcode(session, scope, barcode, seller_id=asn.seller_id)
+        else:
+            seller_code = session.scalar(select(Seller.code).where(Seller.id == asn.seller_id))
+            item = resolve_sku(session, scope, sku, seller_code=seller_code)
+        lot_code = check_lot(session, item, lot, expiry)
+        line = _line_for(asn, item.id, lot_code)
+        if line is None:
+            line = AsnLine(seller_id=asn.seller_id, sku_id=item.id, lot=lot_code, expiry=expiry, expected_qty=0)
+            asn.lines.append(line)
+            session.flush()
+        outstanding_before = line.outstanding
+        line.received_qty += qty
+        if condition == "damaged":
+            line.damaged_qty += qty
+        change_expected(session, warehouse_id=asn.warehouse_id, sku_id=item.id, owner_id=asn.seller_id,
+                        delta=line.outstanding - outstanding_before)
+        target = station(session, asn.warehouse_id, "dock" if condition == "good" else "quarantine")
+        source = virtual_location(session, asn.warehouse_id, "inbound")
+        movement = post_movement(
+            session, warehouse_id=asn.warehouse_id, kind="receipt", actor=actor, reference=f"asn:{asn.reference}",
+            lines=[PostingLine(source.id, item.id, -qty, lot_code, condition),
+                   PostingLine(target.id, item.id, qty, lot_code, condition)],
+        )
+        session.add(Receipt(
+            asn_id=asn.id, asn_line_id=line.id, movement_id=movement.id, qty=qty, condition=condition,
+            over=line.received_qty > line.expected_qty, unplanned=line.unplanned,
+            actor_token_id=actor.token_id,
+        ))
+        if condition == "good":
+            create_putaway_tasks(session, warehouse_id=asn.warehouse_id, dock=target, sku=item, qty=qty,
+                                 lot=lot_code, source_type="asn", source_id=asn.id)
+        asn.status = "receiving"
+        session.flush()
+        return asn
+
+
+def _line_for(asn: Asn, sku_id: int, lot: str) -> AsnLine | None:
+    exact = [ln for ln in asn.lines if ln.sku_id == sku_id and ln.lot == lot]
+    if exact:
+        return exact[0]
+    # A line announced without a lot takes whichever lots arrive for it.
+    unnamed = [ln for ln in asn.lines if ln.sku_id == sku_id and ln.lot == ""]
+    return unnamed[0] if unnamed else None
+
+
+def discrepancies(asn: Asn) -> list[dict]:
+    """Lines with a difference or damage: expected, received (good and
+    damaged), damaged, short and over."""
+    report = []
+    for line in asn.lines:
+        short = max(0, line.expected_qty - line.received_qty)
+        over = max(0, line.received_qty - line.expected_qty)
+        if short or over or line.damaged_qty:
+            report.append({
+                "sku_id": line.sku_id, "lot": line.lot or None, "expected_qty": line.expected_qty,
+                "received_qty": line.received_qty, "damaged_qty": line.damaged_qty,
+                "short_qty": short, "over_qty": over, "unplanned": line.unplanned,
+            })
+    return report
+
+
+def close_asn(session: Session, actor: Principal, asn_id: int) -> Asn:
+    """Close receiving; what was not received stops counting as expected."""
+    actor.require("admin", "operator")
+    with transaction(session):
+        asn = get_asn(session, actor, asn_id, for_update=True)
+        if asn.status not in OPEN_STATUSES:
+            raise InvalidState(f"ASN {asn.reference} is {asn.status}")
+        _drop_expected(session, asn)
+        asn.status = "closed"
+        asn.closed_at = utcnow()
+        session.flush()
+        return asn
+
+
+def cancel_asn(session: Session, actor: Principal, asn_id: int) -> Asn:
+    """Cancel a shipment that has not started receiving."""
+    actor.require("admin", "seller")
+    with transaction(session):
+        asn = get_asn(session, actor, asn_id, for_update=True)
+        if asn.status != "expected":
+            raise InvalidState(f"ASN {asn.reference} is {asn.status}; only an expected ASN can be cancelled")
+        _drop_expected(session, asn)
+        asn.status = "cancelled"
+        asn.closed_at = utcnow()
+        session.flush()
+        return asn
+
+
+def _drop_expected(session: Session, asn: Asn) -> None:
+    for line in asn.lines:
+        change_expected(session, warehouse_id=asn.warehouse_id, sku_id=line.sku_id, owner_id=asn.seller_id,
+                        delta=-line.outstanding)
+
+
+def asn_view(session: Session, asn: Asn, *, with_report: bool = False) -> dict:
+    skus = dict(session.execute(select(Sku.id, Sku.code).where(Sku.id.in_({ln.sku_id for ln in asn.lines}))).all())
+    wh_code = session.scalar(select(Warehouse.code).where(Warehouse.id == asn.warehouse_id))
+    seller_code = session.scalar(select(Seller.code).where(Seller.id == asn.seller_id))
+    view = {
+        "id": asn.id, "reference": asn.reference, "status": asn.status, "warehouse": wh_code,
+        "seller": seller_code, "transport_mode": asn.transport_mode, "carrier": asn.carrier,
+        "tracking_number": asn.tracking_number, "container_number": asn.container_number,
+        "expected_at": asn.expected_at, "created_at": asn.created_at, "closed_at": asn.closed_at,
+        "lines": [
+            {
+                "sku": skus[ln.sku_id], "sku_id": ln.sku_id, "lot": ln.lot or None, "expiry": ln.expiry,
+                "expected_qty": ln.expected_qty, "received_qty": ln.received_qty, "damaged_qty": ln.damaged_qty,
+                "unplanned": ln.unplanned,
+            }
+            for ln in asn.lines
+        ],
+    }
+    if with_report or asn.status == "closed":
+        view["discrepancies"] = [{"sku": skus[d["sku_id"]], **d} for d in discrepancies(asn)]
+    return view
+

@@ -1,0 +1,155 @@
+"""Blind cycle counts. A count task names locations; the counter reports
+what is there without seeing the system quantities; variances within the
+approval threshold post at once as `count` adjustments, larger ones wait for
+an admin's approval (or rejection)."""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from wms.auth.principal import Principal
+from wms.catalog.models import Sku
+from wms.catalog.services import resolve_sku
+from wms.db import transaction, utcnow
+from wms.errors import InvalidState, NotFound, ValidationFailed
+from wms.facility.models import Location, Warehouse
+from wms.facility.services import get_location, resolve_warehouse, virtual_location
+from wms.inventory.models import Count, CountLine, CountLocation
+from wms.ledger.models import Balance
+from wms.ledger.rules import PostingLine
+from wms.ledger.services import post_movement
+
+
+def create_count(session: Session, actor: Principal, *, warehouse: str, locations: list[str],
+                 note: str | None = None) -> Count:
+    actor.require("admin", "operator")
+    if len(set(locations)) != len(locations):
+        raise ValidationFailed(locations="lists a location twice")
+    with transaction(session):
+        wh = resolve_warehouse(session, actor, warehouse)
+        locs = [get_location(session, wh.id, code, field=f"locations.{i}") for i, code in enumerate(locations)]
+        count = Count(warehouse_id=wh.id, note=note, locations=[CountLocation(location_id=loc.id) for loc in locs])
+        session.add(count)
+        session.flush()
+        return count
+
+
+def get_count(session: Session, actor: Principal, count_id: int, *, for_update: bool = False) -> Count:
+    actor.require("admin", "operator")
+    stmt = select(Count).where(Count.id == count_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    count = session.scalar(stmt)
+    if count is None or not actor.can_see_warehouse(count.warehouse_id):
+        raise NotFound("count not found")
+    return count
+
+
+def submit_count(session: Session, actor: Principal, count_id: int, *, lines: list[dict],
+                 approval_threshold: int) -> Count:
+    """Record what was counted. Anything the system holds in a counted
+    location that the counter did not report was counted as zero."""
+    actor.require("admin", "operator")
+    with transaction(session):
+        count = get_count(session, actor, count_id, for_update=True)
+        if count.status != "open":
+            raise InvalidState(f"count {count.id} is {count.status}")
+        loc_ids = {cl.location_id for cl in count.locations}
+        counted: dict[tuple[int, int, str], int] = {}
+        for i, line in enumerate(lines):
+            loc = get_location(session, count.warehouse_id, line["location"], field=f"lines.{i}.location")
+            if loc.id not in loc_ids:
+                raise ValidationFailed(errors={f"lines.{i}.location": f"{loc.code} is not part of this count"})
+            sku = resolve_sku(session, actor, line["sku"], seller_code=line.get("seller"), field=f"lines.{i}.sku")
+            key = (loc.id, sku.id, line.get("lot") or "")
+            if key in counted:
+                raise ValidationFailed(errors={f"lines.{i}": "this location, SKU and lot are counted twice"})
+            counted[key] = line["counted_qty"]
+        system = {
+            (loc_id, sku_id, lot): qty
+            for loc_id, sku_id, lot, qty in session.execute(
+                select(Balance.location_id, Balance.sku_id, Balance.lot, Balance.qty)
+                .where(Balance.location_id.in_(loc_ids), Balance.condition == "good", Balance.qty != 0)
+            )
+        }
+        owners = dict(session.execute(select(Sku.id, Sku.seller_id).where(
+            Sku.id.in_({k[1] for k in set(counted) | set(system)}))).all())
+        adjustment = virtual_location(session, count.warehouse_id, "adjustment")
+        postings = []
+        for key in sorted(set(counted) | set(system)):
+            loc_id, sku_id, lot = key
+            found, held = counted.get(key, 0), system.get(key, 0)
+            variance = found - held
+            status = "no_variance" if variance == 0 else ("pending" if abs(variance) > approval_threshold else "posted")
+            count.lines.append(CountLine(location_id=loc_id, owner_id=owners[sku_id], sku_id=sku_id, lot=lot,
+                                         system_qty=held, counted_qty=found, status=status))
+            if status == "posted":
+                postings += [PostingLine(loc_id, sku_id, variance, lot), PostingLine(adjustment.id, sku_id, -variance, lot)]
+        session.flush()
+        if postings:
+            movement = post_movement(session, warehouse_id=count.warehouse_id, kind="count", reason="count",
+                                     actor=actor, reference=f"count:{count.id}", lines=postings)
+            for line in count.lines:
+                if line.status == "posted":
+                    line.movement_id = movement.id
+        count.submitted_at = utcnow()
+        count.status = "pending_approval" if any(ln.status == "pending" for ln in count.lines) else "done"
+        session.flush()
+        return count
+
+
+def approve_count(session: Session, actor: Principal, count_id: int, *, approve: bool = True) -> Count:
+    """An admin posts (or rejects) the variances that were too large to post
+    on submission. The variance posts as counted, relative to the stock now."""
+    actor.require("admin")
+    with transaction(session):
+        count = get_count(session, actor, count_id, for_update=True)
+        if count.status != "pending_approval":
+            raise InvalidState(f"count {count.id} is {count.status}")
+        pending = [ln for ln in count.lines if ln.status == "pending"]
+        if approve:
+            adjustment = virtual_location(session, count.warehouse_id, "adjustment")
+            postings = []
+            for ln in pending:
+                postings += [PostingLine(ln.location_id, ln.sku_id, ln.variance, ln.lot),
+                             PostingLine(adjustment.id, ln.sku_id, -ln.variance, ln.lot)]
+            movement = post_movement(session, warehouse_id=count.warehouse_id, kind="count", reason="count",
+                                     actor=actor, reference=f"count:{count.id}", note="approved variance",
+                                     lines=postings)
+            for ln in pending:
+                ln.status, ln.movement_id = "posted", movement.id
+        else:
+            for ln in pending:
+                ln.status = "rejected"
+        count.status = "done"
+        count.approved_at = utcnow()
+        count.approved_by_token_id = actor.token_id
+        session.flush()
+        return count
+
+
+def list_counts(session: Session, actor: Principal, *, status: str | None = None, after_id: int = 0,
+                limit: int = 50) -> list[Count]:
+    actor.require("admin", "operator")
+    stmt = select(Count).where(Count.id > after_id, actor.warehouse_filter(Count.warehouse_id))
+    if status:
+        stmt = stmt.where(Count.status == status)
+    return list(session.scalars(stmt.order_by(Count.id).limit(limit + 1)))
+
+
+def count_view(session: Session, count: Count) -> dict:
+    """While open the count is blind: it lists locations, not quantities."""
+    loc_ids = {cl.location_id for cl in count.locations} | {ln.location_id for ln in count.lines}
+    codes = dict(session.execute(select(Location.id, Location.code).where(Location.id.in_(loc_ids))).all())
+    skus = dict(session.execute(select(Sku.id, Sku.code).where(Sku.id.in_({ln.sku_id for ln in count.lines}))).all())
+    return {
+        "id": count.id, "status": count.status,
+        "warehouse": session.scalar(select(Warehouse.code).where(Warehouse.id == count.warehouse_id)),
+        "locations": [codes[cl.location_id] for cl in count.locations], "note": count.note,
+        "created_at": count.created_at, "submitted_at": count.submitted_at, "approved_at": count.approved_at,
+        "variances": [
+            {"location": codes[ln.location_id], "sku": skus[ln.sku_id], "sku_id": ln.sku_id, "lot": ln.lot or None,
+             "system_qty": ln.system_qty, "counted_qty": ln.counted_qty, "variance": ln.variance, "status": ln.status}
+            for ln in count.lines if ln.variance != 0
+        ] if count.status != "open" else [],
+    }

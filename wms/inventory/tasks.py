@@ -1,0 +1,219 @@
+"""Warehouse tasks: putaway suggestions (behind plan_putaway_for, which the
+slotting issue will back with its optimized assignment), listing tasks, and
+completing them with a ledger movement."""
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from wms.auth.principal import Principal
+from wms.catalog.models import Seller, Sku
+from wms.db import transaction, utcnow
+from wms.errors import InvalidState, NotFound, ValidationFailed
+from wms.facility.models import Location, Warehouse
+from wms.facility.rules import travel_distance_mm
+from wms.facility.services import geometry, get_location, get_warehouse
+from wms.inbound.rules import Bin, Unit, fits, plan_putaway
+from wms.inventory.models import TASK_STATUSES, TASK_TYPES, Task
+from wms.ledger.models import Balance
+from wms.ledger.rules import PostingLine
+from wms.ledger.services import post_movement
+
+# Storage bins of a warehouse with their distance from the dock, per process:
+# the layout does not change between scans. The key includes what would
+# change if locations were added.
+_bin_cache: dict[tuple, list[tuple[int, int, int | None, int | None]]] = {}
+
+
+def _bins_by_distance(session: Session, warehouse_id: int, dock: Location):
+    count, max_id = session.execute(
+        select(func.count(), func.max(Location.id)).where(
+            Location.warehouse_id == warehouse_id, Location.kind == "storage", Location.active.is_(True)
+        )
+    ).one()
+    key = (session.get_bind().engine.url.render_as_string(), warehouse_id, dock.id, count, max_id)
+    if key not in _bin_cache:
+        geo = geometry(session, warehouse_id)
+        rows = session.execute(
+            select(Location.id, Location.x_mm, Location.y_mm, Location.max_volume_mm3, Location.max_weight_g).where(
+                Location.warehouse_id == warehouse_id, Location.kind == "storage", Location.active.is_(True)
+            )
+        ).all()
+        origin = (dock.x_mm or 0, dock.y_mm or 0)
+        bins = [
+            (loc_id, travel_distance_mm(geo, origin, (x or 0, y or 0)), vol, wt) for loc_id, x, y, vol, wt in rows
+        ]
+        if len(_bin_cache) > 64:
+            _bin_cache.clear()
+        _bin_cache[key] = sorted(bins, key=lambda b: (b[1], b[0]))
+    return _bin_cache[key]
+
+
+def _occupancy(session: Session, warehouse_id: int) -> dict[int, tuple[int, int, set[int]]]:
+    """Per location: (volume used, weight used, SKUs held or promised)."""
+    used: dict[int, tuple[int, int, set[int]]] = {}
+
+    def add(loc_id: int, sku_id: int, qty: int, vol: int, wt: int) -> None:
+        v, w, skus = used.get(loc_id, (0, 0, set()))
+        skus.add(sku_id)
+        used[loc_id] = (v + qty * vol, w + qty * wt, skus)
+
+    volume = Sku.length_mm * Sku.width_mm * Sku.height_mm
+    for loc_id, sku_id, qty, vol, wt in session.execute(
+        select(Balance.location_id, Balance.sku_id, Balance.qty, volume, Sku.weight_g)
+        .join(Sku, Sku.id == Balance.sku_id)
+        .where(Balance.warehouse_id == warehouse_id, Balance.is_virtual.is_(False), Balance.qty > 0)
+    ):
+        add(loc_id, sku_id, qty, vol, wt)
+    for loc_id, sku_id, qty, vol, wt in session.execute(
+        select(Task.suggested_location_id, Task.sku_id, Task.qty - Task.qty_done, volume, Sku.weight_g)
+        .join(Sku, Sku.id == Task.sku_id)
+        .where(Task.warehouse_id == warehouse_id, Task.status == "open", Task.suggested_location_id.is_not(None))
+    ):
+        add(loc_id, sku_id, qty, vol, wt)
+    return used
+
+
+def plan_putaway_for(session: Session, warehouse_id: int, dock: Location, sku: Sku, qty: int):
+    """[(location_id or None, qty)]: where qty units of sku arriving at the
+    dock should be stored."""
+    used = _occupancy(session, warehouse_id)
+    unit = Unit(sku.id, sku.volume_mm3, sku.weight_g)
+    bins = []
+    empty_seen = 0
+    for loc_id, dist, vol, wt in _bins_by_distance(session, warehouse_id, dock):
+        v, w, skus = used.get(loc_id, (0, 0, set()))
+        if not skus:
+            # Free bins are in distance order: a few hundred nearest are plenty.
+            empty_seen += 1
+            if empty_seen > 500:
+                continue
+        elif sku.id not in skus:
+            continue
+        bins.append(Bin(loc_id, dist, vol, wt, v, w, frozenset(skus)))
+    return plan_putaway(bins, unit, qty)
+
+
+def create_putaway_tasks(
+    session: Session, *, warehouse_id: int, dock: Location, sku: Sku, qty: int, lot: str,
+    source_type: str, source_id: int,
+) -> list[Task]:
+    with transaction(session):
+        tasks = [
+            Task(
+                warehouse_id=warehouse_id, type="putaway", owner_id=sku.seller_id, sku_id=sku.id, lot=lot,
+                qty=q, from_location_id=dock.id, suggested_location_id=loc_id,
+                source_type=source_type, source_id=source_id,
+            )
+            for loc_id, q in plan_putaway_for(session, warehouse_id, dock, sku, qty)
+        ]
+        session.add_all(tasks)
+        session.flush()
+        return tasks
+
+
+def get_task(session: Session, actor: Principal, task_id: int) -> Task:
+    actor.require("admin", "operator")
+    task = session.get(Task, task_id)
+    if task is None or not actor.can_see_warehouse(task.warehouse_id):
+        raise NotFound("task not found")
+    return task
+
+
+def list_tasks(
+    session: Session, actor: Principal, *, warehouse: str | None = None, type: str | None = None,
+    status: str | None = None, after_id: int = 0, limit: int = 50,
+) -> list[Task]:
+    actor.require("admin", "operator")
+    stmt = select(Task).where(Task.id > after_id, actor.warehouse_filter(Task.warehouse_id))
+    if warehouse:
+        stmt = stmt.where(Task.warehouse_id == get_warehouse(session, actor, warehouse).id)
+    if type:
+        if type not in TASK_TYPES:
+            raise ValidationFailed(type=f"must be one of {', '.join(TASK_TYPES)}")
+        stmt = stmt.where(Task.type == type)
+    if status:
+        if status not in TASK_STATUSES:
+            raise ValidationFailed(status=f"must be one of {', '.join(TASK_STATUSES)}")
+        stmt = stmt.where(Task.status == status)
+    return list(session.scalars(stmt.order_by(Task.id).limit(limit + 1)))
+
+
+def task_views(session: Session, tasks: list[Task]) -> list[dict]:
+    """Tasks as the API shows them, with codes instead of ids (two queries)."""
+    if not tasks:
+        return []
+    loc_ids = {t.from_location_id for t in tasks} | {t.suggested_location_id for t in tasks if t.suggested_location_id}
+    codes = dict(session.execute(select(Location.id, Location.code).where(Location.id.in_(loc_ids))).all())
+    skus = {
+        sku_id: (code, seller)
+        for sku_id, code, seller in session.execute(
+            select(Sku.id, Sku.code, Seller.code).join(Seller, Seller.id == Sku.seller_id)
+            .where(Sku.id.in_({t.sku_id for t in tasks}))
+        )
+    }
+    whs = dict(session.execute(select(Warehouse.id, Warehouse.code).where(
+        Warehouse.id.in_({t.warehouse_id for t in tasks}))).all())
+    return [
+        {
+            "id": t.id, "type": t.type, "status": t.status, "warehouse": whs[t.warehouse_id],
+            "sku": skus[t.sku_id][0], "sku_id": t.sku_id, "seller": skus[t.sku_id][1], "lot": t.lot or None,
+            "condition": t.condition, "qty": t.qty, "qty_done": t.qty_done, "qty_open": t.qty_open,
+            "from_location": codes[t.from_location_id],
+            "suggested_location": codes.get(t.suggested_location_id) if t.suggested_location_id else None,
+            "source_type": t.source_type, "source_id": t.source_id,
+            "created_at": t.created_at, "completed_at": t.completed_at,
+        }
+        for t in tasks
+    ]
+
+
+def complete_task(session: Session, actor: Principal, task_id: int, *, location: str, qty: int) -> Task:
+    """Move qty units of a putaway or move task from its source to the scanned
+    location (the suggestion or any storage location the units fit in).
+    A partial completion leaves the rest of the task open."""
+    actor.require("admin", "operator")
+    if qty <= 0:
+        raise ValidationFailed(qty="must be a positive integer")
+    with transaction(session):
+        task = get_task(session, actor, task_id)
+        if task.type not in ("putaway", "move"):
+            raise InvalidState(f"a {task.type} task is not completed by a move")
+        if task.status != "open":
+            raise InvalidState(f"task {task.id} is {task.status}")
+        if qty > task.qty_open:
+            raise ValidationFailed(qty=f"only {task.qty_open} units of this task are open")
+        target = get_location(session, task.warehouse_id, location)
+        if target.kind != "storage":
+            raise ValidationFailed(location=f"{location} is a {target.kind} location, not storage")
+        sku = session.get(Sku, task.sku_id)
+        used = _occupancy(session, task.warehouse_id).get(target.id, (0, 0, set()))
+        # The units of this task promised to the target do not count twice.
+        promised = task.qty_open if task.suggested_location_id == target.id else 0
+        b = Bin(target.id, 0, target.max_volume_mm3, target.max_weight_g,
+                used[0] - promised * sku.volume_mm3, used[1] - promised * sku.weight_g)
+        if not fits(b, Unit(sku.id, sku.volume_mm3, sku.weight_g), qty):
+            raise ValidationFailed(location=f"{qty} units of {sku.code} do not fit in {location}")
+        claimed = session.execute(
+            update(Task.__table__)
+            .where(Task.__table__.c.id == task.id, Task.__table__.c.status == "open",
+                   Task.__table__.c.qty_done + qty <= Task.__table__.c.qty)
+            .values(qty_done=Task.__table__.c.qty_done + qty)
+        )
+        if claimed.rowcount != 1:
+            raise InvalidState(f"task {task.id} changed meanwhile; reload it")
+        post_movement(
+            session, warehouse_id=task.warehouse_id, kind=task.type, actor=actor,
+            reference=f"task:{task.id}",
+            lines=[
+                PostingLine(task.from_location_id, task.sku_id, -qty, task.lot, task.condition),
+                PostingLine(target.id, task.sku_id, qty, task.lot, task.condition),
+            ],
+        )
+        session.refresh(task)
+        if task.qty_done == task.qty:
+            task.status = "done"
+            task.completed_at = utcnow()
+        session.flush()
+        return task
+
