@@ -6,7 +6,7 @@ from alembic import context
 
 import wms.models  # noqa: F401  (registers every table)
 from wms.config import Settings
-from wms.db import Base, make_engine
+from wms.db import Base, UTCDateTime, make_engine
 
 config = context.config
 target_metadata = Base.metadata
@@ -35,12 +35,20 @@ def run_migrations_online() -> None:
         engine.dispose()
 
 
+def _render_item(type_, obj, autogen_context):
+    """Migrations name plain SQLAlchemy types, never the app's decorators."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def _run(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        render_item=_render_item,
     )
     with context.begin_transaction():
         context.run_migrations()

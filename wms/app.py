@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 from wms import idempotency
 from wms.auth.services import authenticate
 from wms.config import ConfigError, Settings
-from wms.db import make_engine, make_sessionmaker
+from wms.db import discard_after_commit, make_engine, make_sessionmaker
 from wms.errors import DomainError
 from wms.http import get_session, problem, problem_from
 
@@ -110,14 +110,17 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _register_blueprints(api: Api) -> None:
+    from fulfillment import wiring
+    from fulfillment.api import blp as fulfillment_blp
     from wms.auth.api import blp as auth_blp
     from wms.catalog.api import blp as catalog_blp
     from wms.facility.api import blp as facility_blp
     from wms.inbound.api import blp as inbound_blp
     from wms.inventory.api import blp as inventory_blp
 
-    for blp in (auth_blp, facility_blp, catalog_blp, inbound_blp, inventory_blp):
+    for blp in (auth_blp, facility_blp, catalog_blp, inbound_blp, inventory_blp, fulfillment_blp):
         api.register_blueprint(blp, url_prefix=API_PREFIX)
+    wiring.install()
 
 
 def _register_hooks(app: Flask) -> None:
@@ -175,6 +178,7 @@ def _rollback() -> None:
     session = g.get("db_session")
     if session is not None:
         session.rollback()
+        discard_after_commit(session)
 
 
 def _register_health(app: Flask) -> None:

@@ -21,6 +21,29 @@ def _session(url: str | None = None):
 def main() -> None:
     """Quayside warehouse management. The database is WMS_DATABASE_URL
     (default sqlite:///instance/wms.db)."""
+    from fulfillment import wiring
+
+    wiring.install()
+
+
+@main.group()
+def orders() -> None:
+    """Orders."""
+
+
+@orders.command("allocate-backorders")
+def orders_allocate_backorders() -> None:
+    """Allocate every backorder that stock now allows, oldest first (stock
+    arrivals do this at once; run it after a crash or from cron to heal)."""
+    from fulfillment.orders import allocate_all_backorders
+
+    engine, session = _session()
+    try:
+        count = allocate_all_backorders(session)
+    finally:
+        session.close()
+        engine.dispose()
+    click.echo(f"{count} backorder(s) allocated")
 
 
 @main.group()

@@ -137,9 +137,33 @@ def transaction(session: Session) -> Iterator[Session]:
             session.commit()
     except BaseException:
         session.rollback()
+        session.info.pop(AFTER_COMMIT, None)
         raise
     finally:
         _write_intent.reset(token)
+    if not session.info.get(DEFER_COMMIT):
+        run_after_commit(session)
+
+
+AFTER_COMMIT = "wms_after_commit"
+
+
+def after_commit(session: Session, fn) -> None:
+    """Run fn(session) once the current write transaction has committed, in
+    a transaction of its own (work that must not hold this one's locks)."""
+    hooks = session.info.setdefault(AFTER_COMMIT, [])
+    if fn not in hooks:
+        hooks.append(fn)
+
+
+def discard_after_commit(session: Session) -> None:
+    session.info.pop(AFTER_COMMIT, None)
+
+
+def run_after_commit(session: Session) -> None:
+    while session.info.get(AFTER_COMMIT):
+        fn = session.info[AFTER_COMMIT].pop(0)
+        fn(session)
 
 
 @contextmanager

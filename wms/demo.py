@@ -124,7 +124,7 @@ def _open_asns(session: Session, rng: random.Random, skus) -> None:
         by_seller.setdefault(sku.seller_id, []).append(sku)
     for n, (seller_code, *_rest) in enumerate(SELLERS):
         seller_skus = by_seller[skus[n * len(skus) // len(SELLERS)].seller_id]
-        for w, (wh_code, *_w) in enumerate(WAREHOUSES):
+        for wh_code, *_w in WAREHOUSES:
             for kind, days, count in (("sea", 0, 12), ("air", 0, 4), ("sea", 21, 20)):
                 chosen = rng.sample(seller_skus, count)
                 create_asn(session, admin, {

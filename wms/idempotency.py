@@ -17,7 +17,7 @@ from flask import Flask, Response, current_app, g, json, request
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from wms.db import DEFER_COMMIT, PENDING_WRITES, utcnow, write_intent
+from wms.db import DEFER_COMMIT, PENDING_WRITES, discard_after_commit, run_after_commit, utcnow, write_intent
 from wms.errors import BadRequest, IdempotencyKeyInUse, IdempotencyKeyReused
 from wms.http import get_session, problem_from
 from wms.idempotency_models import IdempotencyKey
@@ -132,6 +132,7 @@ def record_response(response: Response) -> Response:
     _end_deferral(session)
     if response.status_code >= 400:
         session.rollback()  # an error changes nothing; only its answer is kept
+        discard_after_commit(session)
     if response.status_code >= 500:
         session.rollback()
         _release(session, key_id)
@@ -153,8 +154,10 @@ def record_response(response: Response) -> Response:
             session.commit()
     except Exception:
         session.rollback()
+        discard_after_commit(session)
         _release(session, key_id)
         raise
+    run_after_commit(session)
     return response
 
 
@@ -165,6 +168,7 @@ def release_on_teardown(exc: BaseException | None) -> None:
     session = g.db_session
     _end_deferral(session)
     session.rollback()
+    discard_after_commit(session)
     _release(session, key_id)
 
 

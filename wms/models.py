@@ -1,4 +1,14 @@
 """Imports every model so that Base.metadata knows all tables (Alembic, checks)."""
+from fulfillment.models import (  # noqa: F401, E402
+    Carton,
+    CartonLine,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Pick,
+    PickList,
+    Wave,
+)
 from wms.auth.models import Token, token_warehouses  # noqa: F401
 from wms.catalog.models import Barcode, Seller, Sku  # noqa: F401
 from wms.db import Base  # noqa: F401

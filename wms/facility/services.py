@@ -47,6 +47,15 @@ def get_warehouse(session: Session, actor: Principal, code: str) -> Warehouse:
     return warehouse
 
 
+def resolve_warehouse(session: Session, actor: Principal, code: str, *, field: str = "warehouse") -> Warehouse:
+    """A warehouse named in a request body: an unknown one, or one outside the
+    caller's scope, is a 422 on the field (like SKU and location references)."""
+    try:
+        return get_warehouse(session, actor, code)
+    except NotFound:
+        raise ValidationFailed(errors={field: f"unknown warehouse {code!r}"}) from None
+
+
 def list_warehouses(session: Session, actor: Principal, *, after_id: int = 0, limit: int = 50) -> list[Warehouse]:
     stmt = (
         select(Warehouse)
@@ -129,6 +138,17 @@ def get_location(session: Session, warehouse_id: int, code: str, *, field: str =
         raise ValidationFailed(errors={field: f"unknown location {code!r}"})
     if not location.active:
         raise ValidationFailed(errors={field: f"location {code} is inactive"})
+    return location
+
+
+def ensure_location(session: Session, warehouse_id: int, code: str, kind: str, *, near: Location | None = None) -> Location:
+    """A station that services create when first needed (the pick carts)."""
+    location = session.scalar(select(Location).where(Location.warehouse_id == warehouse_id, Location.code == code))
+    if location is None:
+        location = Location(warehouse_id=warehouse_id, code=code, kind=kind, is_virtual=False, active=True,
+                            x_mm=near.x_mm if near else None, y_mm=near.y_mm if near else None)
+        session.add(location)
+        session.flush()
     return location
 
 

@@ -120,7 +120,8 @@ def _check_levels(session: Session) -> list[str]:
     open_reserved = dict(
         ((wh, sku), int(total))
         for wh, sku, total in session.execute(
-            select(Reservation.warehouse_id, Reservation.sku_id, func.sum(Reservation.qty))
+            select(Reservation.warehouse_id, Reservation.sku_id,
+                   func.sum(Reservation.qty - Reservation.consumed_qty - Reservation.released_qty))
             .where(Reservation.status == "open")
             .group_by(Reservation.warehouse_id, Reservation.sku_id)
         )

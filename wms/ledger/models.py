@@ -154,6 +154,9 @@ class Reservation(Base):
     __table_args__ = (
         CheckConstraint("qty > 0", name="positive"),
         CheckConstraint("status IN ('open', 'released', 'consumed')", name="status"),
+        CheckConstraint(
+            "consumed_qty >= 0 AND released_qty >= 0 AND consumed_qty + released_qty <= qty", name="within_qty"
+        ),
         ForeignKeyConstraint(["sku_id", "owner_id"], ["skus.id", "skus.seller_id"]),
         Index("ix_reservations_warehouse_id_sku_id_status", "warehouse_id", "sku_id", "status"),
     )
@@ -163,7 +166,14 @@ class Reservation(Base):
     owner_id: Mapped[int] = mapped_column(Integer)
     sku_id: Mapped[int] = mapped_column(Integer)
     qty: Mapped[int] = mapped_column(Integer)
+    # Picked units consume a reservation; a cancelled or short line releases it.
+    consumed_qty: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    released_qty: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     reference: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(16), default="open")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def open_qty(self) -> int:
+        return self.qty - self.consumed_qty - self.released_qty

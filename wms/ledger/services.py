@@ -8,7 +8,7 @@ movements never deadlock on PostgreSQL at READ COMMITTED.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from wms.auth.principal import Principal
 from wms.catalog.models import Sku
-from wms.db import transaction, utcnow
+from wms.db import after_commit, transaction, utcnow
 from wms.errors import InsufficientStock, InvalidState, NotFound, ValidationFailed
 from wms.facility.models import Location
 from wms.ledger.models import (
@@ -31,6 +31,27 @@ from wms.ledger.models import (
 from wms.ledger.rules import PostingLine, level_deltas, net_lines, unbalanced
 
 IDEMPOTENCY_KEY_INFO = "wms_idempotency_key_id"
+
+# Called right after a transaction that made stock available commits, with
+# the (warehouse, sku) pairs whose available stock grew, so that waiting
+# backorders are allocated at once. Not inside that transaction: allocating
+# an order locks the stock levels of its other SKUs, which would break the
+# canonical lock order and could deadlock. The composition root (wms.app,
+# wms.cli) registers fulfillment's listener; wms never imports it.
+stock_arrival_listeners: list[Callable[[Session, list[tuple[int, int]]], None]] = []
+ARRIVALS = "wms_arrivals"
+
+
+def _notify_arrivals(session: Session, keys: list[tuple[int, int]]) -> None:
+    if stock_arrival_listeners:
+        session.info.setdefault(ARRIVALS, set()).update(keys)
+        after_commit(session, _call_arrival_listeners)
+
+
+def _call_arrival_listeners(session: Session) -> None:
+    keys = sorted(session.info.pop(ARRIVALS, set()))
+    for listener in stock_arrival_listeners:
+        listener(session, keys)
 
 _balances = Balance.__table__
 _levels = StockLevel.__table__
@@ -53,8 +74,13 @@ def post_movement(
     reference: str | None = None,
     reason: str | None = None,
     note: str | None = None,
+    consume: Sequence[tuple[int, int]] = (),
 ) -> Movement:
     """Record one business event as a balanced set of postings.
+
+    `consume` lists (reservation id, qty) that the movement fulfils (a pick
+    takes reserved units out of storage): their reserved units leave the
+    stock level together with the sellable ones, in the same guarded update.
 
     Raises InsufficientStock, leaving nothing written, when a physical
     location would go negative or sellable stock would fall below what is
@@ -113,8 +139,14 @@ def post_movement(
             {loc_id: loc.kind for loc_id, loc in locations.items()},
             {loc_id: loc.warehouse_id for loc_id, loc in locations.items()},
         )
-        for (wh_id, sku_id), changed in deltas.items():
+        for (wh_id, sku_id), qty in _consume_reservations(session, consume).items():
+            deltas.setdefault((wh_id, sku_id), {})
+            deltas[(wh_id, sku_id)]["reserved"] = deltas[(wh_id, sku_id)].get("reserved", 0) - qty
+        for (wh_id, sku_id), changed in sorted(deltas.items()):
             _apply_level(session, wh_id, sku_id, owners[sku_id], changed)
+        arrived = [key for key, changed in sorted(deltas.items()) if changed.get("sellable", 0) > 0]
+        if arrived:
+            _notify_arrivals(session, arrived)
         return session.get(Movement, movement_id)
 
 
@@ -184,8 +216,11 @@ def _apply_level(session: Session, warehouse_id: int, sku_id: int, owner_id: int
     if decreases:
         guards = [getattr(_levels.c, bucket) + q >= 0 for bucket, q in decreases.items()]
         if "sellable" in decreases:
-            # Stock promised to orders cannot be taken by anything else.
-            guards.append(_levels.c.sellable + decreases["sellable"] >= _levels.c.reserved)
+            # Stock promised to orders cannot be taken by anything else (a
+            # pick takes its own reserved units: reserved drops with it).
+            guards.append(
+                _levels.c.sellable + decreases["sellable"] >= _levels.c.reserved + changed.get("reserved", 0)
+            )
         result = session.execute(
             update(_levels)
             .where(_levels.c.warehouse_id == warehouse_id, _levels.c.sku_id == sku_id, *guards)
@@ -233,27 +268,62 @@ def reserve_stock(
         return reservation
 
 
-def release_reservation(session: Session, reservation_id: int) -> Reservation:
-    """Give reserved stock back to available. Releasing twice is InvalidState."""
+def _consume_reservations(session: Session, consume: Sequence[tuple[int, int]]) -> dict[tuple[int, int], int]:
+    """Mark reserved units as picked; returns reserved units leaving per
+    (warehouse, sku). A reservation cannot give more than it holds."""
+    leaving: dict[tuple[int, int], int] = {}
+    res = Reservation.__table__
+    for reservation_id, qty in sorted(consume):
+        if qty <= 0:
+            raise ValueError("consumed quantities are positive")
+        row = session.execute(
+            update(res)
+            .where(res.c.id == reservation_id, res.c.status == "open",
+                   res.c.consumed_qty + res.c.released_qty + qty <= res.c.qty)
+            .values(consumed_qty=res.c.consumed_qty + qty)
+            .returning(res.c.warehouse_id, res.c.sku_id, res.c.qty, res.c.consumed_qty, res.c.released_qty)
+        ).one_or_none()
+        if row is None:
+            raise InvalidState(f"reservation {reservation_id} does not hold {qty} more units")
+        if row.consumed_qty + row.released_qty == row.qty:
+            session.execute(update(res).where(res.c.id == reservation_id).values(status="consumed", closed_at=utcnow()))
+        key = (row.warehouse_id, row.sku_id)
+        leaving[key] = leaving.get(key, 0) + qty
+    return leaving
+
+
+def release_reservation(session: Session, reservation_id: int, qty: int | None = None) -> Reservation:
+    """Give reserved stock back to available: all that is still open, or qty
+    of it. Releasing what is no longer open is InvalidState."""
+    res = Reservation.__table__
     with transaction(session):
         reservation = session.get(Reservation, reservation_id)
         if reservation is None:
             raise NotFound("reservation not found")
+        session.refresh(reservation)
+        take = reservation.open_qty if qty is None else qty
+        if take <= 0 or reservation.status != "open":
+            raise InvalidState(f"reservation {reservation_id} is not open")
         claimed = session.execute(
-            update(Reservation.__table__)
-            .where(Reservation.__table__.c.id == reservation_id, Reservation.__table__.c.status == "open")
-            .values(status="released", closed_at=utcnow())
+            update(res)
+            .where(res.c.id == reservation_id, res.c.status == "open",
+                   res.c.consumed_qty + res.c.released_qty + take <= res.c.qty)
+            .values(released_qty=res.c.released_qty + take)
         )
         if claimed.rowcount != 1:
-            raise InvalidState(f"reservation {reservation_id} is not open")
+            raise InvalidState(f"reservation {reservation_id} does not hold {take} more units")
         session.execute(
             update(_levels)
             .where(_levels.c.warehouse_id == reservation.warehouse_id, _levels.c.sku_id == reservation.sku_id)
-            .values(reserved=_levels.c.reserved - reservation.qty)
+            .values(reserved=_levels.c.reserved - take)
         )
+        _notify_arrivals(session, [(reservation.warehouse_id, reservation.sku_id)])
         session.refresh(reservation)
+        if reservation.open_qty == 0:
+            reservation.status = "released" if reservation.consumed_qty == 0 else "consumed"
+            reservation.closed_at = utcnow()
+            session.flush()
         return reservation
-
 
 def change_expected(session: Session, *, warehouse_id: int, sku_id: int, owner_id: int, delta: int) -> None:
     """Units announced on open inbound shipments (not yet received) count in

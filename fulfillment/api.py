@@ -1,0 +1,101 @@
+"""Routes: /orders, /warehouses/{code}/waves, /waves, /pick-lists, picks, pack, ship."""
+from flask_smorest import Blueprint
+
+from fulfillment import orders, picking, waves
+from fulfillment.schemas import (
+    ConfirmPickSchema,
+    CreateOrderSchema,
+    CreateWaveSchema,
+    OrderQuerySchema,
+    OrderSchema,
+    PackOrderSchema,
+    PickListSchema,
+    ShipOrderSchema,
+    WaveSchema,
+)
+from wms.http import current_principal, get_session, page, page_args
+from wms.idempotency import requires_idempotency_key
+from wms.schemas import page_of
+
+blp = Blueprint("fulfillment", __name__, description="Orders, waves, picking, packing and shipping")
+
+
+@blp.post("/orders")
+@blp.arguments(CreateOrderSchema)
+@blp.response(201, OrderSchema)
+def create_order(data):
+    session = get_session()
+    return orders.order_view(session, orders.create_order(session, current_principal(), data))
+
+
+@blp.get("/orders")
+@blp.arguments(OrderQuerySchema, location="query")
+@blp.response(200, page_of(OrderSchema))
+def list_orders(args):
+    session = get_session()
+    paging = page_args(args)
+    result = page(orders.list_orders(session, current_principal(), **args, **paging), paging["limit"])
+    result["items"] = [orders.order_view(session, o) for o in result["items"]]
+    return result
+
+
+@blp.get("/orders/<int:order_id>")
+@blp.response(200, OrderSchema)
+def get_order(order_id):
+    session = get_session()
+    return orders.order_view(session, orders.get_order(session, current_principal(), order_id), with_history=True)
+
+
+@blp.post("/orders/<int:order_id>/cancel")
+@blp.response(200, OrderSchema)
+def cancel_order(order_id):
+    session = get_session()
+    return orders.order_view(session, orders.cancel_order(session, current_principal(), order_id), with_history=True)
+
+
+@blp.post("/orders/<int:order_id>/pack")
+@blp.arguments(PackOrderSchema)
+@blp.response(200, OrderSchema)
+def pack_order(data, order_id):
+    session = get_session()
+    return orders.order_view(session, picking.pack_order(session, current_principal(), order_id, **data))
+
+
+@blp.post("/orders/<int:order_id>/ship")
+@blp.arguments(ShipOrderSchema)
+@blp.response(200, OrderSchema)
+def ship_order(data, order_id):
+    session = get_session()
+    return orders.order_view(session, picking.ship_order(session, current_principal(), order_id, **data))
+
+
+@blp.post("/warehouses/<code>/waves")
+@blp.arguments(CreateWaveSchema)
+@blp.response(201, WaveSchema)
+def create_wave(data, code):
+    session = get_session()
+    return waves.wave_view(session, waves.plan_wave(session, current_principal(), code, **data))
+
+
+@blp.get("/waves/<int:wave_id>")
+@blp.response(200, WaveSchema)
+def get_wave(wave_id):
+    session = get_session()
+    return waves.wave_view(session, waves.get_wave(session, current_principal(), wave_id))
+
+
+@blp.get("/pick-lists/<int:pick_list_id>")
+@blp.response(200, PickListSchema)
+def get_pick_list(pick_list_id):
+    session = get_session()
+    return waves.pick_list_view(session, waves.get_pick_list(session, current_principal(), pick_list_id))
+
+
+@blp.post("/pick-lists/<int:pick_list_id>/picks/<int:seq>/confirm")
+@requires_idempotency_key
+@blp.arguments(ConfirmPickSchema)
+@blp.response(200, PickListSchema)
+def confirm_pick(data, pick_list_id, seq):
+    session = get_session()
+    pick_list = picking.confirm_pick(session, current_principal(), pick_list_id, seq, **data)
+    return waves.pick_list_view(session, pick_list)

@@ -1,0 +1,262 @@
+"""Orders: creation, allocation (all lines at once in one warehouse, or
+nothing and a backorder), backorders allocated in arrival order when stock
+arrives, cancellation, and the status history."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from fulfillment.models import Order, OrderEvent, OrderLine
+from wms.auth.principal import Principal
+from wms.catalog.models import Seller, Sku
+from wms.catalog.services import get_seller_by_code, resolve_sku
+from wms.db import transaction
+from wms.errors import Conflict, InsufficientStock, InvalidState, NotFound, ValidationFailed
+from wms.facility.models import Warehouse
+from wms.facility.services import resolve_warehouse
+from wms.ledger.models import StockLevel
+from wms.ledger.services import release_reservation, reserve_stock
+
+OPEN_FOR_CANCEL = ("backordered", "allocated", "picking", "picked", "packed")
+
+
+def _event(session: Session, order: Order, from_status: str | None, to_status: str,
+           actor: Principal | None, note: str | None = None) -> None:
+    session.add(OrderEvent(
+        order_id=order.id, from_status=from_status, to_status=to_status,
+        actor_token_id=actor.token_id if actor else None,
+        actor=(actor.name or actor.role) if actor else "system", note=note,
+    ))
+
+
+def record_status(session: Session, order: Order, to_status: str, actor: Principal | None,
+                  note: str | None = None) -> None:
+    """Change an order's status and record when, by whom and why."""
+    _event(session, order, order.status, to_status, actor, note)
+    order.status = to_status
+
+
+def _seller_for_order(session: Session, actor: Principal, seller_code: str | None) -> int:
+    if actor.role in ("seller", "channel"):
+        if seller_code is not None:
+            own = session.scalar(select(Seller.code).where(Seller.id == actor.seller_id))
+            if seller_code != own:
+                raise ValidationFailed(seller=f"a {actor.role} token creates orders for its own seller only")
+        return actor.seller_id
+    actor.require("admin", "seller", "channel")
+    if not seller_code:
+        raise ValidationFailed(seller="required for an admin token")
+    return get_seller_by_code(session, actor, seller_code).id
+
+
+def create_order(session: Session, actor: Principal, data: dict) -> Order:
+    """Take an order and allocate it at once, or backorder it whole."""
+    with transaction(session):
+        seller_id = _seller_for_order(session, actor, data.get("seller"))
+        reference = data["reference"]
+        if session.scalar(select(Order.id).where(Order.seller_id == seller_id, Order.reference == reference)):
+            raise Conflict(f"order {reference} already exists for this seller", {"reference": "already exists"})
+        requested = None
+        if data.get("warehouse"):
+            requested = session.scalar(select(Warehouse).where(Warehouse.code == data["warehouse"]))
+            if requested is None:
+                raise ValidationFailed(warehouse=f"unknown warehouse {data['warehouse']!r}")
+        scope = Principal(role="seller", seller_id=seller_id)
+        seller_code = session.scalar(select(Seller.code).where(Seller.id == seller_id))
+        wanted: dict[int, int] = {}
+        for i, line in enumerate(data["lines"]):
+            sku = resolve_sku(session, scope, line["sku"], seller_code=seller_code, field=f"lines.{i}.sku")
+            if sku.id in wanted:
+                raise ValidationFailed(errors={f"lines.{i}.sku": f"{sku.code} is listed twice"})
+            wanted[sku.id] = line["qty"]
+        ship_to = data["ship_to"]
+        order = Order(
+            seller_id=seller_id, reference=reference, channel_id=actor.channel_id or data.get("channel"),
+            requested_warehouse_id=requested.id if requested else None,
+            warehouse_id=requested.id if requested else None, status="backordered",
+            ship_to_name=ship_to["name"], ship_to_line1=ship_to["line1"], ship_to_city=ship_to["city"],
+            ship_to_postal_code=ship_to["postal_code"], ship_to_country=ship_to["country"],
+            carrier=data.get("carrier"), service_level=data.get("service_level"), ship_by=data.get("ship_by"),
+            lines=[OrderLine(owner_id=seller_id, sku_id=sku_id, qty=qty) for sku_id, qty in wanted.items()],
+        )
+        session.add(order)
+        try:
+            session.flush()
+        except IntegrityError as exc:
+            raise Conflict(f"order {reference} already exists for this seller", {"reference": "already exists"}) from exc
+        if allocate_order(session, order):
+            order.status = "allocated"
+            _event(session, order, None, "allocated", actor, "received; every line reserved")
+        else:
+            _event(session, order, None, "backordered", actor, "received; not enough stock in one warehouse")
+        session.flush()
+        return order
+
+
+def candidate_warehouses(session: Session, order: Order) -> list[int]:
+    """Warehouses that might ship the whole order: the one asked for, else
+    those in the ship-to country first, then those with the most of it."""
+    if order.requested_warehouse_id is not None:
+        return [order.requested_warehouse_id]
+    sku_ids = [ln.sku_id for ln in order.lines]
+    stock = dict(session.execute(
+        select(StockLevel.warehouse_id, func.sum(StockLevel.sellable - StockLevel.reserved))
+        .where(StockLevel.sku_id.in_(sku_ids))
+        .group_by(StockLevel.warehouse_id)
+    ).all())
+    rows = session.execute(select(Warehouse.id, Warehouse.country)).all()
+    ranked = sorted(rows, key=lambda r: (r.country != order.ship_to_country, -(stock.get(r.id) or 0), r.id))
+    return [r.id for r in ranked if stock.get(r.id)]
+
+
+def allocate_order(session: Session, order: Order) -> bool:
+    """Reserve every open line at once in one warehouse, or nothing. Returns
+    whether it fits; the caller records the status change."""
+    needed = {ln.id: ln.qty - ln.allocated_qty for ln in order.lines if ln.qty > ln.allocated_qty}
+    # Stock levels are locked in SKU order, like every other transaction does.
+    lines = sorted(order.lines, key=lambda ln: ln.sku_id)
+    if not needed:
+        return True
+    for warehouse_id in candidate_warehouses(session, order):
+        if order.warehouse_id is not None and order.warehouse_id != warehouse_id and any(
+            ln.allocated_qty for ln in order.lines
+        ):
+            continue  # part of it is already allocated (and maybe picked) elsewhere
+        savepoint = session.begin_nested()
+        try:
+            for line in lines:
+                if line.id not in needed:
+                    continue
+                reservation = reserve_stock(session, warehouse_id=warehouse_id, sku_id=line.sku_id,
+                                            qty=needed[line.id], reference=f"order:{order.id}")
+                if line.reservation_id is not None:
+                    _close_reservation_link(session, line)
+                line.reservation_id = reservation.id
+                line.allocated_qty += needed[line.id]
+            session.flush()
+        except InsufficientStock:
+            savepoint.rollback()
+            session.refresh(order)
+            for line in order.lines:
+                session.refresh(line)
+            continue
+        savepoint.commit()
+        order.warehouse_id = warehouse_id
+        session.flush()
+        return True
+    return False
+
+
+def _close_reservation_link(session: Session, line: OrderLine) -> None:
+    """A line re-allocated after a short pick gets a fresh reservation; the
+    old one is fully consumed or released by then."""
+    line.reservation_id = None
+
+
+def allocate_backorders(session: Session, arrived: list[tuple[int, int]]) -> None:
+    """Stock became available for these (warehouse, sku) pairs: allocate
+    waiting orders that need them, oldest first. An order that still does not
+    fit is skipped, so one large order cannot block smaller ones. Runs right
+    after the transaction that made the stock available; `wms orders
+    allocate-backorders` does the same for all backorders (after a crash)."""
+    sku_ids = sorted({sku for _wh, sku in arrived})
+    waiting = session.scalars(
+        select(Order.id)
+        .where(Order.status == "backordered",
+               Order.id.in_(select(OrderLine.order_id).where(OrderLine.sku_id.in_(sku_ids))))
+        .order_by(Order.id)
+        .limit(500)
+    ).all()
+    session.rollback()
+    for order_id in waiting:
+        allocate_backorder(session, order_id)
+
+
+def allocate_backorder(session: Session, order_id: int) -> bool:
+    with transaction(session):
+        order = session.scalar(select(Order).where(Order.id == order_id).with_for_update())
+        if order is None or order.status != "backordered":
+            return False  # a concurrent arrival allocated (or someone cancelled) it
+        if not allocate_order(session, order):
+            return False
+        record_status(session, order, "allocated", None, "stock arrived")
+        return True
+
+
+def allocate_all_backorders(session: Session) -> int:
+    """Try every backorder, oldest first; returns how many were allocated."""
+    ids = session.scalars(select(Order.id).where(Order.status == "backordered").order_by(Order.id)).all()
+    session.rollback()
+    return sum(allocate_backorder(session, order_id) for order_id in ids)
+
+
+def get_order(session: Session, actor: Principal, order_id: int, *, for_update: bool = False) -> Order:
+    stmt = select(Order).where(Order.id == order_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    order = session.scalar(stmt)
+    if order is None or not actor.can_see_seller(order.seller_id):
+        raise NotFound("order not found")
+    if actor.role == "operator" and (order.warehouse_id is None or not actor.can_see_warehouse(order.warehouse_id)):
+        raise NotFound("order not found")
+    if actor.role == "channel" and order.channel_id != actor.channel_id:
+        raise NotFound("order not found")
+    return order
+
+
+def list_orders(session: Session, actor: Principal, *, status: str | None = None, warehouse: str | None = None,
+                after_id: int = 0, limit: int = 50) -> list[Order]:
+    stmt = select(Order).where(Order.id > after_id, actor.seller_filter(Order.seller_id),
+                               actor.warehouse_filter(Order.warehouse_id))
+    if actor.role == "channel":
+        stmt = stmt.where(Order.channel_id == actor.channel_id)
+    if status:
+        stmt = stmt.where(Order.status == status)
+    if warehouse:
+        stmt = stmt.where(Order.warehouse_id == resolve_warehouse(session, actor, warehouse).id)
+    return list(session.scalars(stmt.order_by(Order.id).limit(limit + 1)))
+
+
+def cancel_order(session: Session, actor: Principal, order_id: int) -> Order:
+    """Release what is reserved; units already picked go back to storage
+    through a putaway task. A shipped order is final."""
+    from fulfillment.picking import return_picked_units
+
+    with transaction(session):
+        order = get_order(session, actor, order_id, for_update=True)
+        if order.status not in OPEN_FOR_CANCEL:
+            raise InvalidState(f"order {order.reference} is {order.status}")
+        for line in order.lines:
+            if line.reservation_id is not None and line.allocated_qty > line.picked_qty:
+                release_reservation(session, line.reservation_id, line.allocated_qty - line.picked_qty)
+            line.allocated_qty = line.picked_qty
+        return_picked_units(session, order)
+        record_status(session, order, "cancelled", actor)
+        session.flush()
+        return order
+
+
+def order_view(session: Session, order: Order, *, with_history: bool = False) -> dict:
+    skus = dict(session.execute(select(Sku.id, Sku.code).where(Sku.id.in_({ln.sku_id for ln in order.lines}))).all())
+    wh = session.scalar(select(Warehouse.code).where(Warehouse.id == order.warehouse_id)) if order.warehouse_id else None
+    view = {
+        "id": order.id, "reference": order.reference, "status": order.status, "warehouse": wh,
+        "seller": session.scalar(select(Seller.code).where(Seller.id == order.seller_id)),
+        "channel": order.channel_id,
+        "ship_to": {"name": order.ship_to_name, "line1": order.ship_to_line1, "city": order.ship_to_city,
+                    "postal_code": order.ship_to_postal_code, "country": order.ship_to_country},
+        "carrier": order.carrier, "service_level": order.service_level, "ship_by": order.ship_by,
+        "tracking_number": order.tracking_number, "wave_id": order.wave_id,
+        "created_at": order.created_at, "shipped_at": order.shipped_at,
+        "lines": [{"sku": skus[ln.sku_id], "sku_id": ln.sku_id, "qty": ln.qty, "allocated_qty": ln.allocated_qty,
+                   "picked_qty": ln.picked_qty} for ln in order.lines],
+    }
+    if with_history:
+        view["history"] = [
+            {"from_status": e.from_status, "to_status": e.to_status, "actor": e.actor, "note": e.note,
+             "at": e.created_at}
+            for e in session.scalars(select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.id))
+        ]
+    return view
+

@@ -1,0 +1,206 @@
+"""Picking, packing and shipping. Each confirmed pick moves units from the
+bin to the pick carts (a ledger movement that consumes the order line's
+reservation); packing moves them to the pack station in cartons; shipping
+hands them to the customer virtual location."""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from fulfillment.bins import choose_bins
+from fulfillment.models import Carton, CartonLine, Order, OrderLine, Pick, PickList
+from fulfillment.orders import get_order, record_status
+from fulfillment.waves import get_pick_list, storage_stock
+from wms.auth.principal import Principal
+from wms.catalog.models import Sku
+from wms.catalog.services import resolve_barcode, resolve_sku
+from wms.db import transaction, utcnow
+from wms.errors import InvalidState, NotFound, ValidationFailed
+from wms.facility.models import Layout, Location
+from wms.facility.rules import Geometry
+from wms.facility.services import ensure_location, get_location, layout_params, virtual_location
+from wms.inbound.services import station
+from wms.inventory.models import Task
+from wms.inventory.tasks import create_putaway_tasks
+from wms.ledger.rules import PostingLine
+from wms.ledger.services import post_movement, release_reservation
+
+CARTS = "CARTS"
+
+
+def carts(session: Session, warehouse_id: int) -> Location:
+    """Where picked units are until packed: the pick carts, one location."""
+    return ensure_location(session, warehouse_id, CARTS, "pack", near=station(session, warehouse_id, "pack"))
+
+
+def confirm_pick(
+    session: Session, actor: Principal, pick_list_id: int, seq: int, *, location: str, qty: int,
+    barcode: str | None = None, sku: int | str | None = None,
+) -> PickList:
+    """The picker scanned the bin and the item and says how many were taken.
+    Fewer than asked is a short pick: recorded, a count task raised for the
+    bin, and the rest re-allocated from another bin or backordered."""
+    actor.require("admin", "operator")
+    if qty < 0:
+        raise ValidationFailed(qty="must not be negative")
+    if (barcode is None) == (sku is None):
+        raise ValidationFailed(barcode="send either barcode or sku")
+    with transaction(session):
+        pick_list = get_pick_list(session, actor, pick_list_id, for_update=True)
+        pick = next((p for p in pick_list.picks if p.seq == seq), None)
+        if pick is None:
+            raise NotFound(f"pick {seq} not found on pick list {pick_list_id}")
+        if pick.status != "open":
+            raise InvalidState(f"pick {seq} is already {pick.status}")
+        bin_ = session.get(Location, pick.location_id)
+        scanned = get_location(session, pick_list.warehouse_id, location)
+        if scanned.id != bin_.id:
+            raise ValidationFailed(location=f"wrong location: this pick is at {bin_.code}, not {scanned.code}")
+        order = session.get(Order, pick.order_id)
+        scope = Principal(role="seller", seller_id=order.seller_id)
+        item = resolve_barcode(session, scope, barcode, seller_id=order.seller_id) if barcode is not None \
+            else resolve_sku(session, scope, sku)
+        if item.id != pick.sku_id:
+            expected = session.get(Sku, pick.sku_id)
+            raise ValidationFailed(errors={"barcode" if barcode is not None else "sku":
+                                           f"wrong item: this pick is {expected.code}, not {item.code}"})
+        if qty > pick.qty:
+            raise ValidationFailed(qty=f"this pick asks for {pick.qty}; put the other {qty - pick.qty} back")
+        line = session.get(OrderLine, pick.order_line_id)
+        if qty:
+            post_movement(
+                session, warehouse_id=pick_list.warehouse_id, kind="pick", actor=actor,
+                reference=f"order:{order.id}",
+                lines=[PostingLine(bin_.id, pick.sku_id, -qty, pick.lot),
+                       PostingLine(carts(session, pick_list.warehouse_id).id, pick.sku_id, qty, pick.lot)],
+                consume=[(line.reservation_id, qty)],
+            )
+        pick.picked_qty = qty
+        pick.picked_at = utcnow()
+        pick.status = "picked" if qty == pick.qty else "short"
+        line.picked_qty += qty
+        if qty < pick.qty:
+            _handle_short(session, actor, pick_list, pick, line, order, bin_, pick.qty - qty)
+        session.flush()
+        _settle_order(session, actor, order)
+        if all(p.status != "open" for p in pick_list.picks):
+            pick_list.status = "done"
+        session.flush()
+        return pick_list
+
+
+def _handle_short(session, actor, pick_list, pick, line, order, bin_, short: int) -> None:
+    session.add(Task(warehouse_id=pick_list.warehouse_id, type="count", owner_id=line.owner_id, sku_id=line.sku_id,
+                     lot=pick.lot, qty=short, from_location_id=bin_.id, source_type="short_pick",
+                     source_id=pick.id))
+    layout = session.scalar(select(Layout).where(Layout.warehouse_id == pick_list.warehouse_id))
+    pack = station(session, pick_list.warehouse_id, "pack")
+    geometry = Geometry.of(layout_params(layout)) if layout else Geometry()
+    others = storage_stock(session, pick_list.warehouse_id, {line.sku_id}, (pack.x_mm or 0, pack.y_mm or 0),
+                           geometry, exclude={bin_.id}).get(line.sku_id, [])
+    chosen = choose_bins(short, others)
+    if chosen:
+        next_seq = max(p.seq for p in pick_list.picks) + 1
+        for i, (stock, q) in enumerate(chosen):
+            session.add(Pick(pick_list_id=pick_list.id, seq=next_seq + i, order_id=order.id, order_line_id=line.id,
+                             location_id=stock.location_id, sku_id=line.sku_id, lot=stock.lot, qty=q))
+        session.flush()
+        session.refresh(pick_list)
+        return
+    # Nowhere else to take it from: give the units back and wait for stock.
+    release_reservation(session, line.reservation_id, short)
+    line.allocated_qty -= short
+
+
+def _settle_order(session: Session, actor: Principal, order: Order) -> None:
+    """Once none of its picks is open: picked, or backordered for what was short."""
+    open_picks = session.scalar(select(func.count()).select_from(Pick).where(
+        Pick.order_id == order.id, Pick.status == "open"))
+    if open_picks:
+        return
+    session.refresh(order)
+    if all(ln.picked_qty == ln.qty for ln in order.lines):
+        record_status(session, order, "picked", actor)
+    elif order.status == "picking":
+        order.wave_id = None
+        record_status(session, order, "backordered", actor, "short pick: waiting for stock")
+
+
+def picked_by_lot(session: Session, order_id: int) -> dict[tuple[int, str], int]:
+    """Units picked for an order per (sku, lot): what is on the carts for it."""
+    rows = session.execute(
+        select(Pick.sku_id, Pick.lot, func.sum(Pick.picked_qty))
+        .where(Pick.order_id == order_id, Pick.picked_qty > 0)
+        .group_by(Pick.sku_id, Pick.lot)
+    ).all()
+    return {(sku_id, lot): int(q) for sku_id, lot, q in rows}
+
+
+def _relocate(source: Location, target: Location, units: dict[tuple[int, str], int]) -> list[PostingLine]:
+    return [pl for (sku_id, lot), q in sorted(units.items())
+            for pl in (PostingLine(source.id, sku_id, -q, lot), PostingLine(target.id, sku_id, q, lot))]
+
+
+def pack_order(session: Session, actor: Principal, order_id: int, *, cartons: list[dict]) -> Order:
+    """Pack the picked units into cartons; the contents must match what was picked."""
+    actor.require("admin", "operator")
+    with transaction(session):
+        order = get_order(session, actor, order_id, for_update=True)
+        if order.status != "picked":
+            raise InvalidState(f"order {order.reference} is {order.status}; only a picked order is packed")
+        scope = Principal(role="seller", seller_id=order.seller_id)
+        packed: dict[int, int] = defaultdict(int)
+        made = []
+        for i, carton in enumerate(cartons):
+            lines = []
+            for j, cl in enumerate(carton["lines"]):
+                item = resolve_sku(session, scope, cl["sku"], field=f"cartons.{i}.lines.{j}.sku")
+                packed[item.id] += cl["qty"]
+                lines.append(CartonLine(sku_id=item.id, qty=cl["qty"]))
+            made.append(Carton(order_id=order.id, length_mm=carton["length_mm"], width_mm=carton["width_mm"],
+                               height_mm=carton["height_mm"], weight_g=carton["weight_g"], lines=lines))
+        picked = {ln.sku_id: ln.picked_qty for ln in order.lines}
+        if dict(packed) != picked:
+            codes = dict(session.execute(select(Sku.id, Sku.code).where(Sku.id.in_(set(packed) | set(picked)))).all())
+            diff = ", ".join(f"{codes[s]}: packed {packed.get(s, 0)}, picked {picked.get(s, 0)}"
+                             for s in sorted(set(packed) | set(picked)) if packed.get(s, 0) != picked.get(s, 0))
+            raise ValidationFailed(cartons=f"contents do not match what was picked ({diff})")
+        session.add_all(made)
+        cart, pack = carts(session, order.warehouse_id), station(session, order.warehouse_id, "pack")
+        post_movement(session, warehouse_id=order.warehouse_id, kind="pack", actor=actor, reference=f"order:{order.id}",
+                      lines=_relocate(cart, pack, picked_by_lot(session, order.id)))
+        record_status(session, order, "packed", actor, f"{len(made)} carton(s)")
+        session.flush()
+        return order
+
+
+def ship_order(session: Session, actor: Principal, order_id: int, *, carrier: str, tracking_number: str) -> Order:
+    """Hand the cartons to the carrier: the units leave the ledger. Final."""
+    actor.require("admin", "operator")
+    with transaction(session):
+        order = get_order(session, actor, order_id, for_update=True)
+        if order.status != "packed":
+            raise InvalidState(f"order {order.reference} is {order.status}; only a packed order ships")
+        pack = station(session, order.warehouse_id, "pack")
+        customer = virtual_location(session, order.warehouse_id, "customer")
+        post_movement(session, warehouse_id=order.warehouse_id, kind="ship", actor=actor, reference=f"order:{order.id}",
+                      lines=_relocate(pack, customer, picked_by_lot(session, order.id)))
+        order.carrier, order.tracking_number, order.shipped_at = carrier, tracking_number, utcnow()
+        record_status(session, order, "shipped", actor, f"{carrier} {tracking_number}")
+        session.flush()
+        return order
+
+
+def return_picked_units(session: Session, order: Order) -> None:
+    """A cancelled order's picked units go back to storage: putaway tasks
+    from wherever they are (the carts, or the pack station once packed)."""
+    units = picked_by_lot(session, order.id)
+    if not units:
+        return
+    source = station(session, order.warehouse_id, "pack") if order.status == "packed" else carts(
+        session, order.warehouse_id)
+    for (sku_id, lot), qty in sorted(units.items()):
+        create_putaway_tasks(session, warehouse_id=order.warehouse_id, dock=source, sku=session.get(Sku, sku_id),
+                             qty=qty, lot=lot, source_type="cancel", source_id=order.id)
