@@ -39,8 +39,11 @@ test-postgres: $(STAMP)
 
 test: lint test-sqlite test-postgres
 
+# Needs PostgreSQL (WMS_BENCH_POSTGRES_URL) and pgbench; prints and saves bench/results/.
 bench: $(STAMP)
 	$(BIN)/python -m bench.ledger
+	$(BIN)/python -m bench.inbound
+	$(BIN)/python -m bench.picking
 
 check: $(STAMP)
 	$(BIN)/wms check

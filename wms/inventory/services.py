@@ -13,7 +13,7 @@ from wms.catalog.services import resolve_sku
 from wms.db import transaction
 from wms.errors import ValidationFailed
 from wms.facility.models import Location, Warehouse
-from wms.facility.services import get_location, get_warehouse, virtual_location
+from wms.facility.services import get_location, get_warehouse, resolve_warehouse, virtual_location
 from wms.ledger.models import Balance, Movement, Posting, StockLevel
 from wms.ledger.rules import PostingLine
 from wms.ledger.services import post_movement
@@ -52,7 +52,8 @@ def list_stock(
     sku_clause = _sku_filter(session, actor, StockLevel.sku_id, sku, seller)
     if sku_clause is not None:
         stmt = stmt.where(sku_clause)
-    rows = session.execute(stmt.order_by(StockLevel.id).limit(limit + 1)).all()
+    # Fresh rows: the ledger changes levels with Core updates the session does not see.
+    rows = session.execute(stmt.order_by(StockLevel.id).limit(limit + 1).execution_options(populate_existing=True)).all()
     return [
         {
             "id": level.id,
@@ -102,7 +103,7 @@ def list_location_balances(
     sku_clause = _sku_filter(session, actor, Balance.sku_id, sku, seller)
     if sku_clause is not None:
         stmt = stmt.where(sku_clause)
-    rows = session.execute(stmt.order_by(Balance.id).limit(limit + 1)).all()
+    rows = session.execute(stmt.order_by(Balance.id).limit(limit + 1).execution_options(populate_existing=True)).all()
     return [
         {
             "id": bal.id,
@@ -214,7 +215,7 @@ def adjust_stock(
     if qty == 0:
         raise ValidationFailed(qty="must not be zero")
     with transaction(session):
-        wh = get_warehouse(session, actor, warehouse)
+        wh = resolve_warehouse(session, actor, warehouse)
         loc = get_location(session, wh.id, location)
         item = resolve_sku(session, actor, sku, seller_code=seller)
         lot_code = _lot_for(item, lot)
@@ -244,7 +245,7 @@ def move_stock(
     if from_location == to_location:
         raise ValidationFailed(to_location="must differ from from_location")
     with transaction(session):
-        wh = get_warehouse(session, actor, warehouse)
+        wh = resolve_warehouse(session, actor, warehouse)
         src = get_location(session, wh.id, from_location, field="from_location")
         dst = get_location(session, wh.id, to_location, field="to_location")
         item = resolve_sku(session, actor, sku, seller_code=seller)
