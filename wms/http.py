@@ -26,6 +26,18 @@ def current_principal() -> Principal:
     return g.principal
 
 
+class ProblemSchema(Schema):
+    """An error response (application/problem+json), for the OpenAPI document."""
+
+    type = fields.String(metadata={"description": "a URI naming the kind of problem"})
+    title = fields.String()
+    status = fields.Integer(metadata={"description": "the HTTP status"})
+    detail = fields.String()
+    code = fields.String(metadata={"description": "a stable snake_case slug, e.g. insufficient_stock"})
+    errors = fields.Dict(keys=fields.String(), values=fields.String(),
+                         metadata={"description": "field name to message, for validation failures"})
+
+
 def problem(status: int, code: str, title: str, detail: str, errors: dict | None = None) -> Response:
     body = {
         "type": PROBLEM_TYPE_BASE + code,

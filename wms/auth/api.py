@@ -2,8 +2,9 @@
 from flask_smorest import Blueprint
 
 from wms.auth import services
-from wms.auth.schemas import CreateTokenSchema, TokenSchema
-from wms.http import current_principal, get_session
+from wms.auth.schemas import CreateTokenSchema, TokenInfoSchema, TokenSchema
+from wms.http import PageArgsSchema, current_principal, get_session, page, page_args
+from wms.schemas import page_of
 
 blp = Blueprint("tokens", __name__, description="API tokens (admin)")
 
@@ -19,3 +20,11 @@ def create_token(data):
         "seller": data["seller"], "warehouses": [w.code for w in token.warehouses],
         "channel": token.channel_id, "created_at": token.created_at, "expires_at": token.expires_at, "token": raw,
     }
+
+
+@blp.get("/tokens")
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, page_of(TokenInfoSchema))
+def list_tokens(args):
+    paging = page_args(args)
+    return page(services.list_tokens(get_session(), current_principal(), **paging), paging["limit"])

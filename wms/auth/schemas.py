@@ -13,6 +13,21 @@ class CreateTokenSchema(Schema):
     expires_at = fields.AwareDateTime(load_default=None)
 
 
+class TokenInfoSchema(Schema):
+    """A token as listed: everything but the token, which is shown only once."""
+
+    id = fields.Integer()
+    name = fields.String()
+    role = fields.String()
+    prefix = fields.String()
+    seller = fields.String(allow_none=True)
+    warehouses = fields.List(fields.String())
+    channel = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+    expires_at = fields.DateTime(allow_none=True)
+    revoked_at = fields.DateTime(allow_none=True)
+
+
 class TokenSchema(Schema):
     id = fields.Integer()
     name = fields.String()

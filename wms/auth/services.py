@@ -71,6 +71,23 @@ def create_token(
         return token, raw
 
 
+def list_tokens(session: Session, actor: Principal, *, after_id: int = 0, limit: int = 50) -> list[dict]:
+    """The tokens issued, for an admin: never the token itself (only its hash is kept)."""
+    actor.require("admin")
+    rows = session.execute(
+        select(Token, Seller.code).outerjoin(Seller, Seller.id == Token.seller_id)
+        .where(Token.id > after_id).order_by(Token.id).limit(limit + 1)
+    ).all()
+    return [
+        {
+            "id": t.id, "name": t.name, "role": t.role, "prefix": t.prefix, "seller": seller_code,
+            "warehouses": [w.code for w in t.warehouses], "channel": t.channel_id, "created_at": t.created_at,
+            "expires_at": t.expires_at, "revoked_at": t.revoked_at,
+        }
+        for t, seller_code in rows
+    ]
+
+
 def authenticate(session: Session, raw: str | None) -> Principal:
     if not raw:
         raise Unauthenticated("send Authorization: Bearer <token>")

@@ -148,6 +148,10 @@ def resolve_sku(
         else:
             raise ValidationFailed(errors={"seller": "required when the SKU is named by code"})
         sku = session.scalar(select(Sku).where(Sku.seller_id == seller_id, Sku.code == str(ref)))
+        if sku is None and isinstance(ref, str) and ref.isdigit():
+            # A query string cannot tell an id from a code: a code wins, else
+            # the id of one of this seller's SKUs.
+            sku = session.scalar(select(Sku).where(Sku.seller_id == seller_id, Sku.id == int(ref)))
     if sku is None or not actor.can_see_seller(sku.seller_id):
         raise ValidationFailed(errors={field: f"unknown SKU {ref!r}"})
     return sku
