@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tests.api.conftest import assert_problem
 from wms.auth.models import Token
@@ -53,9 +54,17 @@ def test_the_token_is_shown_only_when_it_is_created(world, admin_api):
     assert created["token"] not in r.get_data(as_text=True)
 
 
-def test_an_expired_token_is_refused(world, admin_api, client):
-    r = admin_api.post("/tokens", json={"name": "old", "role": "admin", "expires_at": "2020-01-01T00:00:00Z"})
+def test_a_token_cannot_be_created_already_expired(world, admin_api, nothing_written):
+    with nothing_written():
+        r = admin_api.post("/tokens", json={"name": "old", "role": "admin", "expires_at": "2020-01-01T00:00:00Z"})
+        assert_problem(r, 422, "validation_error", "expires_at")
+
+
+def test_an_expired_token_is_refused(world, admin_api, client, session):
+    r = admin_api.post("/tokens", json={"name": "soon", "role": "admin", "expires_at": "2099-01-01T00:00:00Z"})
     assert r.status_code == 201
+    session.execute(update(Token).where(Token.id == r.json["id"]).values(expires_at=datetime(2020, 1, 1, tzinfo=UTC)))
+    session.commit()
 
     r = client.get("/api/v1/warehouses", headers={"Authorization": f"Bearer {r.json['token']}"})
 

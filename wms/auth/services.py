@@ -61,6 +61,8 @@ def create_token(
             raise ValidationFailed(warehouses=f"unknown warehouse {unknown[0]!r}")
         if expires_at is not None and expires_at.tzinfo is None:
             expires_at = expires_at.replace(tzinfo=UTC)
+        if expires_at is not None and expires_at <= utcnow():
+            raise ValidationFailed(expires_at="must be in the future")
         raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
         token = Token(
             name=name, role=role, token_hash=hash_token(raw), prefix=raw[:10], seller_id=seller_id,

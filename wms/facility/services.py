@@ -125,6 +125,8 @@ def list_locations(
 ) -> list[Location]:
     warehouse = get_warehouse(session, actor, warehouse_code)
     stmt = select(Location).where(Location.warehouse_id == warehouse.id, Location.id > after_id)
+    if not kind:
+        stmt = stmt.where(Location.is_virtual.is_(False))  # the @-locations are the ledger's, not shelves
     if kind:
         if kind not in LOCATION_KINDS:
             raise ValidationFailed(kind=f"must be one of {', '.join(LOCATION_KINDS)}")
