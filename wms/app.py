@@ -15,7 +15,7 @@ from wms.auth.services import authenticate
 from wms.config import ConfigError, Settings
 from wms.db import discard_after_commit, make_engine, make_sessionmaker
 from wms.errors import DomainError
-from wms.http import get_session, problem, problem_from
+from wms.http import ProblemSchema, get_session, problem, problem_from
 
 log = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
@@ -28,6 +28,8 @@ HTTP_CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404:
 
 class QuaysideApi(Api):
     """flask-smorest's Api, with every HTTP error rendered as problem+json."""
+
+    ERROR_SCHEMA = ProblemSchema  # what the OpenAPI document says errors look like
 
     def handle_http_exception(self, error: HTTPException):
         return http_problem(error)
@@ -104,6 +106,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.sort_keys = False
     api = QuaysideApi(app)
     _register_blueprints(api)
+    from wms.web import bp as web_blp  # the handheld screens and the seller portal (HTML)
+
+    app.register_blueprint(web_blp, url_prefix="/")
     _register_hooks(app)
     _register_health(app)
     return app

@@ -7,6 +7,10 @@ as the work: either both are committed or neither is, so a retry after a
 crash either replays the stored response or does the work for the first
 time, never twice. A claim whose worker died (in flight for longer than the
 lock timeout, its work never committed) is taken over by the next retry.
+
+The web screens' forms carry their key in a hidden field instead of the
+header (a browser cannot set one); they claim it through the same table,
+scoped to the logged-in token, and a repeat replays the recorded redirect.
 """
 from __future__ import annotations
 
@@ -24,6 +28,7 @@ from wms.idempotency_models import IdempotencyKey
 from wms.ledger.services import IDEMPOTENCY_KEY_INFO
 
 HEADER = "Idempotency-Key"
+FORM_FIELD = "idempotency_key"
 REPLAYED = "Idempotent-Replayed"
 _keys = IdempotencyKey.__table__
 
@@ -34,16 +39,28 @@ def requires_idempotency_key(view):
     return view
 
 
+def form_idempotency_key(view):
+    """Web form endpoints: the key comes from the form's hidden FORM_FIELD
+    (the header still wins when a client sends one), and is required."""
+    view._requires_idempotency_key = True
+    view._idempotency_form_field = FORM_FIELD
+    return view
+
+
 def _valid_key(key: str) -> bool:
     return 1 <= len(key) <= 255 and all(32 < ord(ch) < 127 for ch in key)
 
 
-def _request_hash() -> str:
-    raw = request.get_data(cache=True)
-    try:
-        canonical = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":")).encode() if raw else b""
-    except ValueError:
-        canonical = raw
+def _request_hash(form: bool = False) -> str:
+    if form:
+        # The form's fields: parsing a form consumes the raw body, so hash what was parsed.
+        canonical = json.dumps(sorted(request.form.items(multi=True)), separators=(",", ":")).encode()
+    else:
+        raw = request.get_data(cache=True)
+        try:
+            canonical = json.dumps(json.loads(raw), sort_keys=True, separators=(",", ":")).encode() if raw else b""
+        except ValueError:
+            canonical = raw
     digest = hashlib.sha256()
     for part in (request.method.encode(), request.path.encode(), request.query_string, canonical):
         digest.update(part + b"\0")
@@ -58,20 +75,28 @@ def _replay(row: IdempotencyKey) -> Response:
     return response
 
 
-def claim_key() -> Response | None:
-    """before_request: claim the key, or answer from what the key recorded."""
+def claim_key(on_error=problem_from) -> Response | None:
+    """before_request: claim the key, or answer from what the key recorded.
+
+    on_error turns a DomainError into the response (problem+json for the
+    API; the web screens pass one that raises, to render it as a page)."""
     if request.method != "POST" or "principal" not in g:
         return None
     key = request.headers.get(HEADER)
     view = current_app.view_functions.get(request.endpoint or "")
+    form_field = getattr(view, "_idempotency_form_field", None)
+    if key is None and form_field:
+        key = request.form.get(form_field) or None
     if key is None:
         if getattr(view, "_requires_idempotency_key", False):
-            return problem_from(BadRequest(f"this endpoint requires an {HEADER} header", {HEADER: "required"}))
+            name = form_field or HEADER
+            return on_error(BadRequest(f"this endpoint requires an {name} {'field' if form_field else 'header'}",
+                                       {name: "required"}))
         return None
     if not _valid_key(key):
-        return problem_from(BadRequest(f"{HEADER} must be 1-255 printable characters", {HEADER: "invalid"}))
+        return on_error(BadRequest(f"{HEADER} must be 1-255 printable characters", {HEADER: "invalid"}))
     token_id = g.principal.token_id
-    request_hash = _request_hash()
+    request_hash = _request_hash(form=form_field is not None)
     session = get_session()
     if session.in_transaction():
         session.commit()  # end the read transaction of authentication
@@ -90,7 +115,7 @@ def claim_key() -> Response | None:
             row = session.scalars(
                 select(IdempotencyKey).where(IdempotencyKey.token_id == token_id, IdempotencyKey.key == key)
             ).one()
-            outcome = _existing(session, row, request_hash)
+            outcome = _existing(session, row, request_hash, on_error)
             if isinstance(outcome, Response):
                 session.commit()
                 return outcome
@@ -102,16 +127,16 @@ def claim_key() -> Response | None:
     return None
 
 
-def _existing(session, row: IdempotencyKey, request_hash: str) -> Response | int:
+def _existing(session, row: IdempotencyKey, request_hash: str, on_error=problem_from) -> Response | int:
     if row.request_hash != request_hash:
-        return problem_from(IdempotencyKeyReused(
+        return on_error(IdempotencyKeyReused(
             "this Idempotency-Key was used with a different request", {HEADER: "reused with another body"}
         ))
     if row.status == "completed":
         return _replay(row)
     stale_before = utcnow() - timedelta(seconds=current_app.config["WMS_SETTINGS"].idempotency_lock_seconds)
     if row.locked_at > stale_before:
-        return problem_from(IdempotencyKeyInUse("a request with this Idempotency-Key is still being processed"))
+        return on_error(IdempotencyKeyInUse("a request with this Idempotency-Key is still being processed"))
     # The worker holding the claim died before committing anything: take over.
     taken = session.execute(
         update(_keys)
@@ -119,7 +144,7 @@ def _existing(session, row: IdempotencyKey, request_hash: str) -> Response | int
         .values(locked_at=utcnow())
     )
     if taken.rowcount != 1:
-        return problem_from(IdempotencyKeyInUse("a request with this Idempotency-Key is still being processed"))
+        return on_error(IdempotencyKeyInUse("a request with this Idempotency-Key is still being processed"))
     return row.id
 
 

@@ -1,0 +1,104 @@
+"""Putaway: open tasks, and completing one by scanning the bin."""
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import ADMIN
+from tests.web.conftest import message_of, movement_count, new_asn, on_hand, stock, text_of
+from wms.inbound.services import receive_units
+from wms.inventory.tasks import list_tasks, task_views
+
+
+def open_tasks(session, warehouse: str = "WH1") -> list[dict]:
+    session.expire_all()
+    views = task_views(session, list_tasks(session, ADMIN, warehouse=warehouse, type="putaway", status="open"))
+    session.commit()
+    return views
+
+
+@pytest.fixture
+def task(world, session) -> dict:
+    """4 A-1 received at WH1's dock: one putaway task with a suggested bin."""
+    receive_units(session, ADMIN, new_asn(session), qty=4, barcode="BA-1")
+    session.commit()
+    (only,) = open_tasks(session)
+    return only
+
+
+def test_the_list_shows_the_open_tasks_of_the_operators_warehouses(screen, tokens, session, task):
+    receive_units(session, ADMIN, new_asn(session, warehouse="WH2", reference="PO-WH2"), qty=6, barcode="BA-2")
+    session.commit()
+
+    page = text_of(screen(tokens.wh1_operator).get("/putaway").get_data(as_text=True))
+
+    assert f"4 × A-1 DOCK → {task['suggested_location']}" in page
+    assert "A-2" not in page
+
+
+def test_a_task_screen_shows_the_bin_in_big_letters_and_focuses_the_scan(screen, tokens, task):
+    html = screen(tokens.wh1_operator).get(f"/putaway/{task['id']}").get_data(as_text=True)
+
+    assert f'<p class="bin">{task["suggested_location"]}</p>' in html
+    assert 'id="location" name="location" value="" autofocus' in html
+
+
+def test_scanning_the_bin_puts_the_units_away(screen, tokens, session, task):
+    browser = screen(tokens.wh1_operator)
+    bin_ = task["suggested_location"]
+    in_bin = on_hand(session, "WH1", bin_).get("A-1", 0)
+
+    done = browser.submit(f"/putaway/{task['id']}", location=bin_)
+
+    assert done.status_code == 303
+    after = browser.follow(done)
+    assert after.request.path == "/putaway"
+    assert message_of(after) == f"ok: Put 4 × A-1 in {bin_}."
+    assert on_hand(session, "WH1", "DOCK") == {}
+    assert on_hand(session, "WH1", bin_)["A-1"] == in_bin + 4
+    assert stock(session, "WH1", "A-1")["receiving"] == 0
+    assert stock(session, "WH1", "A-1")["sellable"] == 14
+    assert open_tasks(session) == []
+
+
+def test_a_partial_putaway_leaves_the_rest_open(screen, tokens, session, task):
+    browser = screen(tokens.wh1_operator)
+
+    done = browser.submit(f"/putaway/{task['id']}", location=task["suggested_location"], qty=1)
+
+    after = browser.follow(done)
+    assert after.request.path == f"/putaway/{task['id']}"
+    assert message_of(after) == f"ok: Put 1 × A-1 in {task['suggested_location']}. 3 still to put away."
+    assert [t["qty_open"] for t in open_tasks(session)] == [3]
+
+
+def test_a_double_tap_puts_away_once(screen, tokens, session, task):
+    browser = screen(tokens.wh1_operator)
+    form = browser.form(browser.get(f"/putaway/{task['id']}"))
+
+    first = browser.send(form, location=task["suggested_location"], qty=2)
+    again = browser.send(form, location=task["suggested_location"], qty=2)
+
+    assert again.headers["Location"] == first.headers["Location"]
+    assert [t["qty_open"] for t in open_tasks(session)] == [2]
+    assert on_hand(session, "WH1", "DOCK") == {"A-1": 2}
+
+
+def test_a_location_that_is_not_a_bin_shows_a_message_and_changes_nothing(screen, tokens, session, task):
+    browser = screen(tokens.wh1_operator)
+    before = movement_count(session)
+
+    not_storage = browser.submit(f"/putaway/{task['id']}", location="QUARANTINE")
+    unknown = browser.submit(f"/putaway/{task['id']}", location="Z99-99-9")
+
+    assert not_storage.status_code == unknown.status_code == 422
+    assert message_of(not_storage) == "error: Bin: QUARANTINE is a quarantine location, not storage"
+    assert message_of(unknown) == "error: Bin: unknown location 'Z99-99-9'"
+    assert movement_count(session) == before
+    assert on_hand(session, "WH1", "DOCK") == {"A-1": 4}
+
+
+def test_another_warehouses_task_is_not_found(screen, tokens, task):
+    browser = screen(tokens.wh2_operator)
+
+    assert browser.get(f"/putaway/{task['id']}").status_code == 404
+    assert f"{task['id']}" not in text_of(browser.get("/putaway").get_data(as_text=True))

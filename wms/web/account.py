@@ -1,0 +1,43 @@
+"""Logging in with an API token, logging out, and the home screen."""
+from __future__ import annotations
+
+from flask import g, redirect, request, session, url_for
+
+from wms.auth.services import authenticate
+from wms.errors import Unauthenticated
+from wms.web.guard import TOKEN, csrf_token, notice, safe_next
+from wms.web.pages import db, render
+
+
+def home():
+    if g.principal.role in ("seller", "channel"):
+        return redirect(url_for("web.stock"))
+    return render("home.html")
+
+
+def login_form():
+    csrf_token()  # the login form is CSRF-protected too
+    return render("login.html", next=safe_next(request.args.get("next")))
+
+
+def login():
+    raw = request.form.get("token", "").strip()
+    target = safe_next(request.form.get("next"))
+    if not raw:
+        return render("login.html", 401, error=Unauthenticated("Scan or paste your token."), next=target)
+    try:
+        principal = authenticate(db(), raw)
+    except Unauthenticated:
+        return render("login.html", 401, next=target, error=Unauthenticated(
+            "That token is not valid: it is unknown, revoked or expired."))
+    # A new session: nothing from before the login (its CSRF token included) survives.
+    session.clear()
+    session[TOKEN] = raw
+    csrf_token()
+    return redirect(target or url_for("web.home", **notice(f"Logged in as {principal.name or principal.role}.")),
+                    code=303)
+
+
+def logout():
+    session.clear()
+    return redirect(url_for("web.login", **notice("Logged out.")), code=303)

@@ -1,0 +1,73 @@
+"""Rendering helpers shared by the screens."""
+from __future__ import annotations
+
+from flask import g, redirect, render_template, url_for
+from markupsafe import Markup, escape
+
+from wms.auth.principal import Principal
+from wms.errors import DomainError
+from wms.http import get_session
+from wms.idempotency import FORM_FIELD
+from wms.web.guard import CSRF_FIELD, csrf_token, new_form_key, notice, read_notice
+
+
+def principal() -> Principal:
+    return g.principal
+
+
+def db():
+    """The request's database session."""
+    return get_session()
+
+
+def render(template: str, status: int = 200, *, error: DomainError | None = None, **context):
+    """A screen, with the notice a redirect carried, or the error of the
+    form just sent (in large text at the top)."""
+    message = {"kind": "error", "text": error_text(error)} if error is not None else read_notice()
+    return render_template(f"web/{template}", message=message, error=error, **context), status
+
+
+# How the screens name the fields a service's error is about.
+FIELD_LABELS = {"barcode": "Item", "sku": "Item", "qty": "Quantity", "location": "Bin", "lot": "Lot",
+                "expiry": "Expiry", "condition": "Condition", "seq": "Pick", "list": "Pick list"}
+
+
+def error_text(error: DomainError) -> str:
+    """The error for a person: field errors named by their label on the
+    screen rather than their API name."""
+    generated = "; ".join(f"{k}: {v}" for k, v in error.errors.items())
+    if error.errors and error.detail == generated:
+        text = "; ".join(f"{FIELD_LABELS.get(k, k)}: {v}" for k, v in error.errors.items())
+    else:
+        text = error.detail
+    return text[:1].upper() + text[1:]
+
+
+def done(endpoint: str, text: str, **values):
+    """After a successful form: redirect (303, so a reload does not resend)
+    to the next screen with a success message."""
+    return redirect(url_for(endpoint, **values, **notice(text)), code=303)
+
+
+def form_fields() -> Markup:
+    """The hidden fields of every form: the session's CSRF token and a fresh
+    idempotency key."""
+    return Markup(
+        f'<input type="hidden" name="{CSRF_FIELD}" value="{escape(csrf_token())}">'
+        f'<input type="hidden" name="{FORM_FIELD}" value="{escape(new_form_key())}">'
+    )
+
+
+def field_error(error: DomainError | None, *names: str) -> str | None:
+    """The message of the error about one of these form fields, if any."""
+    if error is None:
+        return None
+    for name in names:
+        if error.errors.get(name):
+            return str(error.errors[name])
+    return None
+
+
+def context() -> dict:
+    return {"principal": g.get("principal"), "form_fields": form_fields, "field_error": field_error,
+            "csrf_field": CSRF_FIELD, "csrf_token": csrf_token}

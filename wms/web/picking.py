@@ -1,0 +1,55 @@
+"""Picking a pick list in route order: the next pick's bin and item in big
+letters; scan the bin, scan the item, say how many (fewer is a short
+pick), confirm."""
+from __future__ import annotations
+
+from flask import redirect, request, url_for
+
+from fulfillment.picking import confirm_pick
+from fulfillment.waves import get_pick_list, pick_list_view
+from wms.errors import DomainError, ValidationFailed
+from wms.web.forms import PICK_FORM, load_form
+from wms.web.pages import db, done, principal, render
+
+
+def start():
+    """Type or scan the number of the pick list to work on."""
+    principal().require("admin", "operator")
+    number = request.args.get("list", "").strip()
+    if not number:
+        return render("pick_start.html")
+    if not number.isdigit():
+        return render("pick_start.html", 422, error=ValidationFailed(list=f"{number!r} is not a pick list number"))
+    return redirect(url_for("web.pick_screen", pick_list_id=int(number)))
+
+
+def pick_screen(pick_list_id: int, *, error: DomainError | None = None, form=None, focus: str = "location"):
+    pick_list = pick_list_view(db(), get_pick_list(db(), principal(), pick_list_id))
+    following = next((p for p in pick_list["picks"] if p["status"] == "open"), None)
+    return render("pick.html", error.status if error else 200, error=error, pick_list=pick_list, pick=following,
+                  form=form or {}, focus=focus)
+
+
+def pick(pick_list_id: int):
+    form = request.form
+    if form.get("location", "").strip() and not form.get("barcode", "").strip():
+        # Without JavaScript, Enter after the bin sends the form: ask for the item.
+        return pick_screen(pick_list_id, form=form, focus="barcode")
+    try:
+        data = load_form(PICK_FORM, form)
+        seq = data.pop("seq")
+        view = pick_list_view(db(), confirm_pick(db(), principal(), pick_list_id, seq, **data))
+    except DomainError as error:
+        if "location" in error.errors:
+            # Wrong bin: the item scanned there does not count either; scan both again.
+            return pick_screen(pick_list_id, error=error, form={**form.to_dict(), "barcode": ""})
+        return pick_screen(pick_list_id, error=error, form=form,
+                           focus="barcode" if "barcode" in error.errors else "location")
+    p = next(p for p in view["picks"] if p["seq"] == seq)
+    if p["status"] == "short":
+        text = f"Short pick: took {p['picked_qty']} of {p['qty']} × {p['sku']} from {p['location']}."
+    else:
+        text = f"Picked {p['picked_qty']} × {p['sku']} from {p['location']}."
+    if view["status"] == "done":
+        text += " Pick list done: take the cart to packing."
+    return done("web.pick_screen", text, pick_list_id=pick_list_id)

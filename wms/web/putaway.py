@@ -1,0 +1,36 @@
+"""Putaway: the open putaway tasks of the operator's warehouses, and one
+task: scan the bin, say how many, confirm."""
+from __future__ import annotations
+
+from flask import request
+
+from wms.errors import DomainError
+from wms.inventory.tasks import complete_task, get_task, list_tasks, task_views
+from wms.web.forms import PUTAWAY_FORM, load_form
+from wms.web.pages import db, done, principal, render
+
+LIST_LIMIT = 100
+
+
+def task_list():
+    tasks = list_tasks(db(), principal(), type="putaway", status="open", limit=LIST_LIMIT)
+    return render("putaway_list.html", tasks=task_views(db(), tasks[:LIST_LIMIT]), more=len(tasks) > LIST_LIMIT)
+
+
+def task_screen(task_id: int, *, error: DomainError | None = None, form=None):
+    task = get_task(db(), principal(), task_id)
+    return render("putaway.html", error.status if error else 200, error=error, task=task_views(db(), [task])[0],
+                  form=form or {})
+
+
+def put_away(task_id: int):
+    try:
+        data = load_form(PUTAWAY_FORM, request.form)
+        task = complete_task(db(), principal(), task_id, **data)
+    except DomainError as error:
+        return task_screen(task_id, error=error, form=request.form)
+    view = task_views(db(), [task])[0]
+    text = f"Put {data['qty']} × {view['sku']} in {data['location']}."
+    if task.status == "open":
+        return done("web.putaway_screen", f"{text} {view['qty_open']} still to put away.", task_id=task_id)
+    return done("web.putaway_list", text)

@@ -1,0 +1,70 @@
+"""Receiving at the dock: the open ASNs of the operator's warehouses, one
+scan after another against an ASN (expected vs received per line), and
+closing it with its discrepancy report."""
+from __future__ import annotations
+
+from flask import request
+
+from wms.catalog.services import get_sku, list_skus
+from wms.errors import DomainError
+from wms.inbound.services import OPEN_STATUSES, asn_view, close_asn, get_asn, list_asns, receive_units
+from wms.web.forms import RECEIVE_FORM, load_form
+from wms.web.pages import db, done, principal, render
+
+LIST_LIMIT = 100
+
+
+def asn_list():
+    actor = principal()
+    actor.require("admin", "operator")
+    asns, more = [], False
+    for status in ("receiving", "expected"):  # the ones being received first
+        found = list_asns(db(), actor, status=status, limit=LIST_LIMIT)
+        more = more or len(found) > LIST_LIMIT
+        asns += found[:LIST_LIMIT]
+    return render("receive_list.html", asns=[asn_view(db(), asn) for asn in asns], more=more)
+
+
+def receive_screen(asn_id: int, *, error: DomainError | None = None, form=None):
+    actor = principal()
+    actor.require("admin", "operator")
+    asn = get_asn(db(), actor, asn_id)
+    # Lot and expiry fields are shown up front when an item on the ASN needs them.
+    tracked = any(sku.lot_tracked or sku.expiry_tracked
+                  for sku in (get_sku(db(), actor, sku_id) for sku_id in {line.sku_id for line in asn.lines}))
+    return render("receive.html", error.status if error else 200, error=error, asn=asn_view(db(), asn),
+                  is_open=asn.status in OPEN_STATUSES, tracked=tracked, form=form or {})
+
+
+def receive(asn_id: int):
+    actor = principal()
+    try:
+        data = load_form(RECEIVE_FORM, request.form)
+        asn = receive_units(db(), actor, asn_id, **data)
+    except DomainError as error:
+        return receive_screen(asn_id, error=error, form=request.form)
+    return done("web.receive_screen", f"Received {data['qty']} × {_item(asn, data)} ({data['condition']}).",
+                asn_id=asn_id)
+
+
+def _item(asn, data: dict) -> str:
+    if data.get("barcode") is None:
+        return str(data["sku"])
+    skus = list_skus(db(), principal(), barcode=data["barcode"], limit=10)
+    return next((sku.code for sku in skus if sku.seller_id == asn.seller_id), data["barcode"])
+
+
+def close_screen(asn_id: int, *, error: DomainError | None = None):
+    actor = principal()
+    actor.require("admin", "operator")
+    asn = get_asn(db(), actor, asn_id)
+    return render("close.html", error.status if error else 200, error=error,
+                  asn=asn_view(db(), asn, with_report=True), is_open=asn.status in OPEN_STATUSES)
+
+
+def close(asn_id: int):
+    try:
+        asn = close_asn(db(), principal(), asn_id)
+    except DomainError as error:
+        return close_screen(asn_id, error=error)
+    return done("web.receive_screen", f"ASN {asn.reference} closed.", asn_id=asn_id)

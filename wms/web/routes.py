@@ -1,0 +1,54 @@
+"""The web blueprint: its route table, hooks and error pages."""
+from __future__ import annotations
+
+from flask import Blueprint
+from sqlalchemy.exc import IntegrityError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from wms.errors import DomainError
+from wms.idempotency import form_idempotency_key
+from wms.web import account, guard, pages, picking, portal, putaway, receiving
+
+bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/web-static")
+
+GET, POST = ["GET"], ["POST"]
+ROUTES = [
+    ("/", "home", account.home, GET),
+    ("/login", "login_form", account.login_form, GET),
+    ("/login", "login", account.login, POST),
+    ("/logout", "logout", account.logout, POST),
+    ("/receive", "asn_list", receiving.asn_list, GET),
+    ("/receive/<int:asn_id>", "receive_screen", receiving.receive_screen, GET),
+    ("/receive/<int:asn_id>", "receive", form_idempotency_key(receiving.receive), POST),
+    ("/receive/<int:asn_id>/close", "close_screen", receiving.close_screen, GET),
+    ("/receive/<int:asn_id>/close", "close", form_idempotency_key(receiving.close), POST),
+    ("/putaway", "putaway_list", putaway.task_list, GET),
+    ("/putaway/<int:task_id>", "putaway_screen", putaway.task_screen, GET),
+    ("/putaway/<int:task_id>", "putaway", form_idempotency_key(putaway.put_away), POST),
+    ("/pick", "pick_start", picking.start, GET),
+    ("/pick/<int:pick_list_id>", "pick_screen", picking.pick_screen, GET),
+    ("/pick/<int:pick_list_id>", "pick", form_idempotency_key(picking.pick), POST),
+    ("/stock", "stock", portal.stock, GET),
+]
+for rule, endpoint, view, methods in ROUTES:
+    bp.add_url_rule(rule, endpoint, view, methods=methods)
+
+bp.before_request(guard.before_request)
+bp.after_request(guard.after_request)
+bp.context_processor(pages.context)
+bp.register_error_handler(DomainError, guard.domain_error)
+bp.register_error_handler(HTTPException, guard.http_error)
+bp.register_error_handler(IntegrityError, guard.integrity_error)
+bp.register_error_handler(OperationalError, guard.operational_error)
+bp.register_error_handler(Exception, guard.unexpected)
+
+
+@bp.record_once
+def _cookie_settings(state) -> None:
+    # The session cookie holds the API token: not sent on cross-site
+    # sub-requests, and only over HTTPS in production.
+    config = state.app.config
+    if config.get("SESSION_COOKIE_SAMESITE") is None:
+        config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    if config["WMS_SETTINGS"].is_production:
+        config["SESSION_COOKIE_SECURE"] = True
