@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-import wms.models  # noqa: F401  (registers every table)
+import fulfillment.models  # noqa: F401  (the composition: every area's tables)
+import wms.models  # noqa: F401
 from wms.config import Settings
 from wms.db import Base, UTCDateTime, make_engine
 

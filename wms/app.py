@@ -106,7 +106,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.sort_keys = False
     api = QuaysideApi(app)
     _register_blueprints(api)
+    from fulfillment import web as fulfillment_web
     from wms.web import bp as web_blp  # the handheld screens and the seller portal (HTML)
+
+    fulfillment_web.install()
 
     app.register_blueprint(web_blp, url_prefix="/")
     _register_hooks(app)

@@ -132,7 +132,9 @@ def demo(if_empty: bool, seed: int, skus_per_seller: int) -> None:
                 click.echo(f"Demo tokens (from {TOKENS_FILE}):")
                 click.echo(TOKENS_FILE.read_text().rstrip("\n"))
             return
-        tokens_ = load_demo(session, seed=seed, skus_per_seller=skus_per_seller)
+        from fulfillment.demo import demo_orders
+
+        tokens_ = load_demo(session, seed=seed, skus_per_seller=skus_per_seller, extras=[demo_orders])
     finally:
         session.close()
         engine.dispose()

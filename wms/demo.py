@@ -5,6 +5,7 @@ Everything is created through the services, as a user would."""
 from __future__ import annotations
 
 import random
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from sqlalchemy import select
@@ -44,7 +45,7 @@ def has_data(session: Session) -> bool:
 
 
 def load_demo(session: Session, *, seed: int = 20261123, skus_per_seller: int = 120,
-              tokens_file: Path | None = TOKENS_FILE) -> dict[str, str]:
+              tokens_file: Path | None = TOKENS_FILE, extras: Sequence[Callable] = ()) -> dict[str, str]:
     rng = random.Random(seed)
     admin = Principal.system("demo")
     for code, name, country, tz, params in WAREHOUSES:
@@ -78,7 +79,8 @@ def load_demo(session: Session, *, seed: int = 20261123, skus_per_seller: int = 
             }))
     _opening_stock(session, rng, skus)
     _open_asns(session, rng, skus)
-    _orders(session, rng, skus)
+    for extra in extras:  # other packages' demo data (fulfillment's orders of the day)
+        extra(session, rng, skus)
     tokens = _tokens(session, admin)
     if tokens_file is not None:
         tokens_file.parent.mkdir(parents=True, exist_ok=True)
@@ -144,44 +146,6 @@ def _open_asns(session: Session, rng: random.Random, skus) -> None:
                         for sku in chosen
                     ],
                 })
-
-
-CUSTOMERS = {
-    "US": [("Austin", "78701"), ("Seattle", "98101"), ("Chicago", "60601"), ("Miami", "33101"), ("Denver", "80202")],
-    "DE": [("Berlin", "10115"), ("Hamburg", "20095"), ("München", "80331"), ("Köln", "50667")],
-    "FR": [("Paris", "75001"), ("Lyon", "69001")],
-}
-CARRIERS = {"US": ["UPS", "FedEx", "USPS"], "DE": ["DHL", "DPD", "Hermes"], "FR": ["DHL", "Colissimo"]}
-
-
-def _orders(session: Session, rng: random.Random, skus, count: int = 300) -> None:
-    """A day of marketplace orders: mostly one or two lines, a few large
-    ones, carrier cut-offs this afternoon; most are allocated at once, some
-    wait as backorders for the inbound containers."""
-    from datetime import timedelta
-
-    from fulfillment.orders import create_order
-    from wms.db import utcnow
-
-    admin = Principal.system("demo")
-    popular = sorted(skus, key=lambda s: rng.random())[: len(skus) // 3]
-    today = utcnow().replace(minute=0, second=0, microsecond=0)
-    for n in range(1, count + 1):
-        country = rng.choices(["US", "DE", "FR"], weights=[55, 35, 10])[0]
-        city, postal = rng.choice(CUSTOMERS[country])
-        lines = rng.choices([1, 2, 3, 4, 6, 9], weights=[45, 25, 12, 8, 6, 4])[0]
-        seller_id = rng.choice(popular).seller_id
-        pool = [s for s in popular if s.seller_id == seller_id]
-        chosen = rng.sample(pool, min(lines, len(pool)))
-        seller_code = chosen[0].seller.code
-        create_order(session, admin, {
-            "seller": seller_code, "reference": f"MP-{n:05d}",
-            "ship_to": {"name": f"Customer {n}", "line1": f"{rng.randint(1, 999)} Market Street", "city": city,
-                        "postal_code": postal, "country": country},
-            "carrier": rng.choice(CARRIERS[country]), "service_level": rng.choice(["standard", "standard", "express"]),
-            "ship_by": today + timedelta(hours=rng.choice([2, 4, 6, 8, 24])),
-            "lines": [{"sku": sku.code, "qty": rng.choices([1, 2, 3, 5], weights=[70, 18, 8, 4])[0]} for sku in chosen],
-        })
 
 
 def _tokens(session: Session, admin: Principal) -> dict[str, str]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load
 
-from fulfillment.schemas import ConfirmPickSchema
 from wms.errors import ValidationFailed
 from wms.inbound.schemas import ReceiptSchema
 from wms.inventory.schemas import CompleteTaskSchema
@@ -39,12 +38,6 @@ class PutawayForm(FormSchema, CompleteTaskSchema):
     """The scanned bin and the units put in it."""
 
 
-class PickForm(FormSchema, ConfirmPickSchema):
-    """The scanned bin and item of one pick, and how many were taken."""
-
-    seq = fields.Integer(required=True)
-
-
 def load_form(schema: Schema, form) -> dict:
     """The form's values, or ValidationFailed naming the fields (shown on the
     screen like a service's error)."""
@@ -58,4 +51,3 @@ def load_form(schema: Schema, form) -> dict:
 
 RECEIVE_FORM = ReceiveForm()
 PUTAWAY_FORM = PutawayForm()
-PICK_FORM = PickForm()

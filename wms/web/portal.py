@@ -3,9 +3,10 @@ ASNs and orders. The services scope every list by the logged-in token, so a
 seller sees only its own; an operator sees its warehouses."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import request
 
-from fulfillment.orders import list_orders, order_view
 from wms.inbound.services import asn_view, list_asns
 from wms.inventory.services import list_stock
 from wms.web.pages import db, principal, render
@@ -13,6 +14,8 @@ from wms.web.pages import db, principal, render
 STOCK_PAGE = 200
 ASN_LIMIT = 50
 ORDER_PAGE = 50
+# Set by fulfillment.web: (session, principal, after_id, limit) -> (orders, next id).
+order_source: Callable | None = None
 BUCKETS = ("expected", "receiving", "sellable", "reserved", "available", "unsellable", "in_transit", "picked")
 
 
@@ -24,12 +27,11 @@ def stock():
     asns = []
     for status in ("receiving", "expected"):
         asns += list_asns(db(), actor, status=status, limit=ASN_LIMIT)[:ASN_LIMIT]
-    orders = list_orders(db(), actor, after_id=orders_after, limit=ORDER_PAGE)
+    orders, orders_next = order_source(db(), actor, orders_after, ORDER_PAGE) if order_source else ([], None)
     return render(
         "stock.html", buckets=BUCKETS,
         stock=levels[:STOCK_PAGE], stock_next=levels[STOCK_PAGE - 1]["id"] if len(levels) > STOCK_PAGE else None,
         asns=[asn_view(db(), asn) for asn in asns],
-        orders=[order_view(db(), order) for order in orders[:ORDER_PAGE]],
-        orders_next=orders[ORDER_PAGE - 1].id if len(orders) > ORDER_PAGE else None,
+        orders=orders, orders_next=orders_next,
         stock_after=stock_after, orders_after=orders_after,
     )

@@ -1,4 +1,5 @@
-"""The web blueprint: its route table, hooks and error pages."""
+"""The web blueprint: its route table, hooks and error pages. Other
+packages add their screens before it is registered (fulfillment.web)."""
 from __future__ import annotations
 
 from flask import Blueprint
@@ -7,7 +8,7 @@ from werkzeug.exceptions import HTTPException
 
 from wms.errors import DomainError
 from wms.idempotency import form_idempotency_key
-from wms.web import account, guard, pages, picking, portal, putaway, receiving
+from wms.web import account, guard, pages, portal, putaway, receiving
 
 bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/web-static")
 
@@ -25,9 +26,6 @@ ROUTES = [
     ("/putaway", "putaway_list", putaway.task_list, GET),
     ("/putaway/<int:task_id>", "putaway_screen", putaway.task_screen, GET),
     ("/putaway/<int:task_id>", "putaway", form_idempotency_key(putaway.put_away), POST),
-    ("/pick", "pick_start", picking.start, GET),
-    ("/pick/<int:pick_list_id>", "pick_screen", picking.pick_screen, GET),
-    ("/pick/<int:pick_list_id>", "pick", form_idempotency_key(picking.pick), POST),
     ("/stock", "stock", portal.stock, GET),
 ]
 for rule, endpoint, view, methods in ROUTES:

@@ -1,15 +1,32 @@
-"""Picking a pick list in route order: the next pick's bin and item in big
-letters; scan the bin, scan the item, say how many (fewer is a short
-pick), confirm."""
+"""Fulfillment's web screens, added to the core web blueprint (wms.web):
+picking a pick list in route order (the next pick's bin and item in big
+letters; scan the bin, scan the item, say how many, fewer is a short pick),
+and the orders section of the seller portal. Installed by the composition
+root before the blueprint is registered: wms never imports fulfillment."""
 from __future__ import annotations
 
 from flask import redirect, request, url_for
+from marshmallow import fields
 
+from fulfillment.orders import list_orders, order_view
 from fulfillment.picking import confirm_pick
+from fulfillment.schemas import ConfirmPickSchema
 from fulfillment.waves import get_pick_list, pick_list_view
 from wms.errors import DomainError, ValidationFailed
-from wms.web.forms import PICK_FORM, load_form
+from wms.idempotency import form_idempotency_key
+from wms.web import portal
+from wms.web.forms import FormSchema, load_form
 from wms.web.pages import db, done, principal, render
+from wms.web.routes import bp
+
+
+class PickForm(FormSchema, ConfirmPickSchema):
+    """The scanned bin and item of one pick, and how many were taken."""
+
+    seq = fields.Integer(required=True)
+
+
+PICK_FORM = PickForm()
 
 
 def start():
@@ -53,3 +70,24 @@ def pick(pick_list_id: int):
     if view["status"] == "done":
         text += " Pick list done: take the cart to packing."
     return done("web.pick_screen", text, pick_list_id=pick_list_id)
+
+
+def orders_page(session, actor, after_id: int, limit: int) -> tuple[list[dict], int | None]:
+    """The seller portal's orders: a page of them, and where the next starts."""
+    orders = list_orders(session, actor, after_id=after_id, limit=limit)
+    return [order_view(session, o) for o in orders[:limit]], (orders[limit - 1].id if len(orders) > limit else None)
+
+
+_installed = False
+
+
+def install() -> None:
+    """Add the picking screens and the portal's orders (once per process)."""
+    global _installed
+    if _installed:
+        return
+    bp.add_url_rule("/pick", "pick_start", start, methods=["GET"])
+    bp.add_url_rule("/pick/<int:pick_list_id>", "pick_screen", pick_screen, methods=["GET"])
+    bp.add_url_rule("/pick/<int:pick_list_id>", "pick", form_idempotency_key(pick), methods=["POST"])
+    portal.order_source = orders_page
+    _installed = True
