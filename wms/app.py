@@ -59,7 +59,8 @@ def _flatten(messages: dict) -> dict:
     def walk(prefix: str, value) -> None:
         if isinstance(value, dict):
             for k, v in value.items():
-                walk(f"{prefix}.{k}" if prefix else str(k), v)
+                # marshmallow files a nested object's own error (not an object) under "_schema"
+                walk(prefix if k == "_schema" and prefix else f"{prefix}.{k}" if prefix else str(k), v)
         elif isinstance(value, list) and value and all(isinstance(v, str) for v in value):
             flat[prefix or "_body"] = " ".join(value)
         else:

@@ -146,7 +146,9 @@ def resolve_sku(
         elif seller_code:
             seller_id = session.scalar(select(Seller.id).where(Seller.code == seller_code))
         else:
-            raise ValidationFailed(errors={"seller": "required when the SKU is named by code"})
+            # The seller goes beside the SKU: "seller" in a body, "lines.0.seller" in a line.
+            seller_field = field.rpartition(".")[0] + ".seller" if "." in field else "seller"
+            raise ValidationFailed(errors={seller_field: "required when the SKU is named by code"})
         sku = session.scalar(select(Sku).where(Sku.seller_id == seller_id, Sku.code == str(ref)))
         if sku is None and isinstance(ref, str) and ref.isdigit():
             # A query string cannot tell an id from a code: a code wins, else

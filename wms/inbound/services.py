@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -61,9 +62,16 @@ def check_lot(session: Session, sku: Sku, lot: str | None, expiry: date | None) 
         return ""
     known = session.scalar(select(Lot).where(Lot.sku_id == sku.id, Lot.lot == lot))
     if known is None:
-        session.add(Lot(sku_id=sku.id, lot=lot, expiry=expiry))
-        session.flush()
-    elif expiry is not None and known.expiry is not None and known.expiry != expiry:
+        # Two docks (two ASNs) may receive a new lot at once: the first insert
+        # wins and the other waits for it, then reads what it recorded.
+        dialect = session.get_bind().dialect.name
+        session.execute(
+            (postgresql.insert if dialect == "postgresql" else sqlite.insert)(Lot)
+            .values(sku_id=sku.id, lot=lot, expiry=expiry)
+            .on_conflict_do_nothing(index_elements=["sku_id", "lot"])
+        )
+        known = session.scalar(select(Lot).where(Lot.sku_id == sku.id, Lot.lot == lot))
+    if expiry is not None and known.expiry is not None and known.expiry != expiry:
         raise ValidationFailed(expiry=f"lot {lot} was received with expiry {known.expiry.isoformat()}")
     return lot
 
@@ -85,8 +93,13 @@ def create_asn(session: Session, actor: Principal, data: dict) -> Asn:
         for i, line in enumerate(data["lines"]):
             sku = resolve_sku(session, scope, line["sku"], seller_code=seller_code, field=f"lines.{i}.sku")
             lot = line.get("lot") or ""
-            if (sku.lot_tracked or sku.expiry_tracked) and lot:
-                check_lot(session, sku, lot, line.get("expiry"))
+            if lot and line.get("expiry") is not None:
+                # Lot and expiry are optional when announced, and a lot takes its
+                # expiry when first received; an announcement must not contradict it.
+                known = session.scalar(select(Lot.expiry).where(Lot.sku_id == sku.id, Lot.lot == lot))
+                if known is not None and known != line["expiry"]:
+                    raise ValidationFailed(errors={
+                        f"lines.{i}.expiry": f"lot {lot} was received with expiry {known.isoformat()}"})
             if (sku.id, lot) in lines:
                 raise ValidationFailed(errors={f"lines.{i}.sku": f"{sku.code} is listed twice; put the units on one line"})
             lines[(sku.id, lot)] = AsnLine(
@@ -196,7 +209,15 @@ def _line_for(asn: Asn, sku_id: int, lot: str) -> AsnLine | None:
         return exact[0]
     # A line announced without a lot takes whichever lots arrive for it.
     unnamed = [ln for ln in asn.lines if ln.sku_id == sku_id and ln.lot == ""]
-    return unnamed[0] if unnamed else None
+    if unnamed:
+        return unnamed[0]
+    if not lot:
+        # Units scanned without a lot (their SKU does not track lots) count
+        # against the SKU's announced lines, whatever lot those name.
+        named = [ln for ln in asn.lines if ln.sku_id == sku_id]
+        waiting = [ln for ln in named if ln.outstanding]
+        return (waiting or named or [None])[0]
+    return None
 
 
 def discrepancies(asn: Asn) -> list[dict]:

@@ -55,21 +55,23 @@ def submit_count(session: Session, actor: Principal, count_id: int, *, lines: li
         if count.status != "open":
             raise InvalidState(f"count {count.id} is {count.status}")
         loc_ids = {cl.location_id for cl in count.locations}
-        counted: dict[tuple[int, int, str], int] = {}
+        # Keyed by condition too: damaged units in quarantine are counted as
+        # damaged, and must not read as missing good ones (or vice versa).
+        counted: dict[tuple[int, int, str, str], int] = {}
         for i, line in enumerate(lines):
             loc = get_location(session, count.warehouse_id, line["location"], field=f"lines.{i}.location")
             if loc.id not in loc_ids:
                 raise ValidationFailed(errors={f"lines.{i}.location": f"{loc.code} is not part of this count"})
             sku = resolve_sku(session, actor, line["sku"], seller_code=line.get("seller"), field=f"lines.{i}.sku")
-            key = (loc.id, sku.id, line.get("lot") or "")
+            key = (loc.id, sku.id, line.get("lot") or "", line.get("condition") or "good")
             if key in counted:
-                raise ValidationFailed(errors={f"lines.{i}": "this location, SKU and lot are counted twice"})
+                raise ValidationFailed(errors={f"lines.{i}": "this location, SKU, lot and condition are counted twice"})
             counted[key] = line["counted_qty"]
         system = {
-            (loc_id, sku_id, lot): qty
-            for loc_id, sku_id, lot, qty in session.execute(
-                select(Balance.location_id, Balance.sku_id, Balance.lot, Balance.qty)
-                .where(Balance.location_id.in_(loc_ids), Balance.condition == "good", Balance.qty != 0)
+            (loc_id, sku_id, lot, condition): qty
+            for loc_id, sku_id, lot, condition, qty in session.execute(
+                select(Balance.location_id, Balance.sku_id, Balance.lot, Balance.condition, Balance.qty)
+                .where(Balance.location_id.in_(loc_ids), Balance.qty != 0)
             )
         }
         owners = dict(session.execute(select(Sku.id, Sku.seller_id).where(
@@ -77,14 +79,15 @@ def submit_count(session: Session, actor: Principal, count_id: int, *, lines: li
         adjustment = virtual_location(session, count.warehouse_id, "adjustment")
         postings = []
         for key in sorted(set(counted) | set(system)):
-            loc_id, sku_id, lot = key
+            loc_id, sku_id, lot, condition = key
             found, held = counted.get(key, 0), system.get(key, 0)
             variance = found - held
             status = "no_variance" if variance == 0 else ("pending" if abs(variance) > approval_threshold else "posted")
             count.lines.append(CountLine(location_id=loc_id, owner_id=owners[sku_id], sku_id=sku_id, lot=lot,
-                                         system_qty=held, counted_qty=found, status=status))
+                                         condition=condition, system_qty=held, counted_qty=found, status=status))
             if status == "posted":
-                postings += [PostingLine(loc_id, sku_id, variance, lot), PostingLine(adjustment.id, sku_id, -variance, lot)]
+                postings += [PostingLine(loc_id, sku_id, variance, lot, condition),
+                             PostingLine(adjustment.id, sku_id, -variance, lot, condition)]
         session.flush()
         if postings:
             movement = post_movement(session, warehouse_id=count.warehouse_id, kind="count", reason="count",
@@ -111,8 +114,8 @@ def approve_count(session: Session, actor: Principal, count_id: int, *, approve:
             adjustment = virtual_location(session, count.warehouse_id, "adjustment")
             postings = []
             for ln in pending:
-                postings += [PostingLine(ln.location_id, ln.sku_id, ln.variance, ln.lot),
-                             PostingLine(adjustment.id, ln.sku_id, -ln.variance, ln.lot)]
+                postings += [PostingLine(ln.location_id, ln.sku_id, ln.variance, ln.lot, ln.condition),
+                             PostingLine(adjustment.id, ln.sku_id, -ln.variance, ln.lot, ln.condition)]
             movement = post_movement(session, warehouse_id=count.warehouse_id, kind="count", reason="count",
                                      actor=actor, reference=f"count:{count.id}", note="approved variance",
                                      lines=postings)
@@ -149,7 +152,8 @@ def count_view(session: Session, count: Count) -> dict:
         "created_at": count.created_at, "submitted_at": count.submitted_at, "approved_at": count.approved_at,
         "variances": [
             {"location": codes[ln.location_id], "sku": skus[ln.sku_id], "sku_id": ln.sku_id, "lot": ln.lot or None,
-             "system_qty": ln.system_qty, "counted_qty": ln.counted_qty, "variance": ln.variance, "status": ln.status}
+             "condition": ln.condition, "system_qty": ln.system_qty, "counted_qty": ln.counted_qty,
+             "variance": ln.variance, "status": ln.status}
             for ln in count.lines if ln.variance != 0
         ] if count.status != "open" else [],
     }

@@ -186,6 +186,7 @@ class CountedLineSchema(Schema):
     sku = SkuRef(required=True)
     seller = Code(32, load_default=None)
     lot = Code(64, load_default=None)
+    condition = fields.String(load_default="good", validate=validate.OneOf(CONDITIONS))
     counted_qty = fields.Integer(strict=True, required=True, validate=validate.Range(min=0, max=1_000_000))
 
 
@@ -202,6 +203,7 @@ class VarianceSchema(Schema):
     sku = fields.String()
     sku_id = fields.Integer()
     lot = fields.String(allow_none=True)
+    condition = fields.String()
     system_qty = fields.Integer()
     counted_qty = fields.Integer()
     variance = fields.Integer()
