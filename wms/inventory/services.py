@@ -124,8 +124,8 @@ def list_movements(
     session: Session, actor: Principal, *, warehouse: str | None = None, sku: str | None = None,
     seller: str | None = None, since: datetime | None = None, after_id: int = 0, limit: int = 50,
 ) -> list[dict]:
-    """Movements with their postings, oldest first. A seller sees only its
-    own postings; an operator only those in its warehouses."""
+    """Movements with their postings, oldest first: those touching the
+    caller's warehouses (operator) or stock (seller)."""
     actor.require(*STOCK_READERS)
     scope = and_(actor.warehouse_filter(Posting.warehouse_id), actor.seller_filter(Posting.owner_id))
     if warehouse:
@@ -144,7 +144,10 @@ def list_movements(
     if not movements:
         return []
     ids = [m.id for m in movements]
-    posting_scope = and_(actor.warehouse_filter(Posting.warehouse_id), actor.seller_filter(Posting.owner_id))
+    # A movement shows whole (its postings sum to zero): an operator sees both
+    # legs of a transfer it can see; a seller's postings are all its own,
+    # because no movement moves stock between owners.
+    posting_scope = actor.seller_filter(Posting.owner_id)
     rows = session.execute(
         select(Posting, Location.code, Seller.code, Sku.code)
         .join(Location, Location.id == Posting.location_id)
