@@ -11,7 +11,7 @@ from fulfillment.models import Order, OrderEvent, OrderLine
 from wms.auth.principal import Principal
 from wms.catalog.models import Seller, Sku
 from wms.catalog.services import get_seller_by_code, resolve_sku
-from wms.db import transaction
+from wms.db import after_commit, transaction
 from wms.errors import Conflict, InsufficientStock, InvalidState, NotFound, ValidationFailed
 from wms.facility.models import Warehouse
 from wms.facility.services import resolve_warehouse
@@ -90,6 +90,10 @@ def create_order(session: Session, actor: Principal, data: dict) -> Order:
             _event(session, order, None, "allocated", actor, "received; every line reserved")
         else:
             _event(session, order, None, "backordered", actor, "received; not enough stock in one warehouse")
+            # Stock released or put away meanwhile looked for backorders before
+            # this one was committed, so could not see it: look again after.
+            order_id = order.id
+            after_commit(session, lambda s: allocate_backorder(s, order_id))
         session.flush()
         return order
 
@@ -221,7 +225,7 @@ def list_orders(session: Session, actor: Principal, *, status: str | None = None
 def cancel_order(session: Session, actor: Principal, order_id: int) -> Order:
     """Release what is reserved; units already picked go back to storage
     through a putaway task. A shipped order is final."""
-    from fulfillment.picking import return_picked_units
+    from fulfillment.picking import drop_open_picks, return_picked_units
 
     with transaction(session):
         order = get_order(session, actor, order_id, for_update=True)
@@ -231,6 +235,7 @@ def cancel_order(session: Session, actor: Principal, order_id: int) -> Order:
             if line.reservation_id is not None and line.allocated_qty > line.picked_qty:
                 release_reservation(session, line.reservation_id, line.allocated_qty - line.picked_qty)
             line.allocated_qty = line.picked_qty
+        drop_open_picks(session, order)
         return_picked_units(session, order)
         record_status(session, order, "cancelled", actor)
         session.flush()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from fulfillment.bins import choose_bins
@@ -25,7 +25,7 @@ from wms.inbound.services import station
 from wms.inventory.models import Task
 from wms.inventory.tasks import create_putaway_tasks
 from wms.ledger.rules import PostingLine
-from wms.ledger.services import post_movement, release_reservation
+from wms.ledger.services import ARRIVALS, post_movement, release_reservation
 
 CARTS = "CARTS"
 
@@ -111,6 +111,9 @@ def _handle_short(session, actor, pick_list, pick, line, order, bin_, short: int
         return
     # Nowhere else to take it from: give the units back and wait for stock.
     release_reservation(session, line.reservation_id, short)
+    # Units the picker could not find have not arrived: without this, the
+    # release would allocate this very backorder again at once, against them.
+    session.info.get(ARRIVALS, set()).discard((pick_list.warehouse_id, line.sku_id))
     line.allocated_qty -= short
 
 
@@ -191,6 +194,21 @@ def ship_order(session: Session, actor: Principal, order_id: int, *, carrier: st
         record_status(session, order, "shipped", actor, f"{carrier} {tracking_number}")
         session.flush()
         return order
+
+
+def drop_open_picks(session: Session, order: Order) -> None:
+    """A cancelled order's picks that nobody has confirmed yet leave their
+    pick lists: nothing is to be taken for it any more, and the units they
+    would have taken are free for other waves again."""
+    list_ids = set(session.scalars(select(Pick.pick_list_id).where(Pick.order_id == order.id,
+                                                                    Pick.status == "open")))
+    if not list_ids:
+        return
+    session.execute(delete(Pick).where(Pick.order_id == order.id, Pick.status == "open"))
+    for pick_list in session.scalars(select(PickList).where(PickList.id.in_(list_ids))):
+        session.expire(pick_list, ["picks"])
+        if all(p.status != "open" for p in pick_list.picks):
+            pick_list.status = "done"
 
 
 def return_picked_units(session: Session, order: Order) -> None:

@@ -144,7 +144,8 @@ def plan_wave(
         total = baseline = 0
         for batch in batches:
             rows = [(oid, *row) for oid in batch for row in planned[oid]]
-            for trip in _trips(rows, cart_capacity_units):
+            for trip in _trips(rows, cart_capacity_units, cart_capacity_volume_mm3,
+                               {sku_id: sku.volume_mm3 for sku_id, sku in skus.items()}):
                 pick_list = _route_list(session, wave, wh.id, params, depot, points, trip, time_limit_s, seed)
                 total += pick_list.distance_mm
                 baseline += pick_list.s_shape_mm
@@ -175,19 +176,28 @@ def _single(params, depot, spec) -> int:
     return optimal_route(params, depot, list(spec.picks)).distance_mm
 
 
-def _trips(rows: list[tuple], capacity: int) -> list[list[tuple]]:
-    """Split a batch's picks into cart loads (only an over-sized order needs more than one)."""
-    trips, current, units = [], [], 0
+def _trips(rows: list[tuple], capacity: int, capacity_volume_mm3: int | None = None,
+           unit_volume: dict[int, int] | None = None) -> list[list[tuple]]:
+    """Split a batch's picks into cart loads, in units and in volume (only an
+    over-sized order needs more than one)."""
+    trips, current, units, volume = [], [], 0, 0
     for row in rows:
         order_id, line, loc_id, lot, qty = row
+        each = (unit_volume or {}).get(line.sku_id, 0) if capacity_volume_mm3 is not None else 0
         while qty > 0:
             take = min(qty, capacity - units)
-            if take == 0:
-                trips.append(current)
-                current, units = [], 0
-                continue
+            if each:
+                take = min(take, (capacity_volume_mm3 - volume) // each)
+            if take <= 0:
+                if not current:  # a single unit bulkier than the cart goes alone
+                    take = 1
+                else:
+                    trips.append(current)
+                    current, units, volume = [], 0, 0
+                    continue
             current.append((order_id, line, loc_id, lot, take))
             units += take
+            volume += take * each
             qty -= take
     if current:
         trips.append(current)
