@@ -22,7 +22,7 @@ from wms.facility.models import Layout, Location
 from wms.facility.rules import Geometry
 from wms.facility.services import ensure_location, get_location, layout_params, virtual_location
 from wms.inbound.services import station
-from wms.inventory.models import Task
+from wms.inventory.models import Count, CountLocation, Task
 from wms.inventory.tasks import create_putaway_tasks
 from wms.ledger.rules import PostingLine
 from wms.ledger.services import ARRIVALS, post_movement, release_reservation
@@ -92,9 +92,13 @@ def confirm_pick(
 
 
 def _handle_short(session, actor, pick_list, pick, line, order, bin_, short: int) -> None:
+    # A count task for the bin, and a blind cycle count of it to do the job:
+    # submitting that count posts the variance and closes the task.
     session.add(Task(warehouse_id=pick_list.warehouse_id, type="count", owner_id=line.owner_id, sku_id=line.sku_id,
                      lot=pick.lot, qty=short, from_location_id=bin_.id, source_type="short_pick",
                      source_id=pick.id))
+    session.add(Count(warehouse_id=pick_list.warehouse_id, note=f"short pick {pick_list.id}/{pick.seq}",
+                      locations=[CountLocation(location_id=bin_.id)]))
     layout = session.scalar(select(Layout).where(Layout.warehouse_id == pick_list.warehouse_id))
     pack = station(session, pick_list.warehouse_id, "pack")
     geometry = Geometry.of(layout_params(layout)) if layout else Geometry()

@@ -206,6 +206,22 @@ def test_a_short_pick_raises_a_count_and_takes_the_rest_from_another_bin(apis, w
     assert on_hand(apis.admin, "WH1", "CARTS") == {"A-1": 8}
 
 
+def test_the_cycle_count_of_a_short_picked_bin_posts_the_loss_and_closes_the_count_task(apis, world, session):
+    put_stock(session, world.wh1, "A02-05-1", world.skus_a[0], 6)
+    place(apis.acme, ("A-1", 8))
+    [pick_list] = plan(apis.wh1_operator)["pick_lists"]
+    ok(confirm(apis.wh1_operator, pick_list["id"], 1, location="A01-01-1", barcode="BA-1", qty=5))
+    [count] = ok(apis.wh1_operator.get("/counts", query_string={"status": "open"}))["items"]
+    assert count["locations"] == ["A01-01-1"]
+
+    submitted = ok(apis.wh1_operator.post(f"/counts/{count['id']}/submit", json={"lines": []}))
+
+    assert [(v["location"], v["sku"], v["variance"], v["status"]) for v in submitted["variances"]] == [
+        ("A01-01-1", "A-1", -5, "posted")]
+    assert count_tasks(apis.wh1_operator) == []
+    assert stock_of(apis.acme, "WH1", "A-1") == buckets(sellable=6, reserved=3, picked=5)
+
+
 def test_a_short_pick_with_no_other_stock_releases_the_rest_and_backorders_the_order(apis):
     order = place(apis.acme, ("A-1", 10))  # every A-1 of WH1, all in A01-01-1
     wave = plan(apis.wh1_operator)

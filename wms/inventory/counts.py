@@ -4,7 +4,7 @@ approval threshold post at once as `count` adjustments, larger ones wait for
 an admin's approval (or rejection)."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from wms.auth.principal import Principal
@@ -14,7 +14,7 @@ from wms.db import transaction, utcnow
 from wms.errors import InvalidState, NotFound, ValidationFailed
 from wms.facility.models import Location, Warehouse
 from wms.facility.services import get_location, resolve_warehouse, virtual_location
-from wms.inventory.models import Count, CountLine, CountLocation
+from wms.inventory.models import Count, CountLine, CountLocation, Task
 from wms.ledger.models import Balance
 from wms.ledger.rules import PostingLine
 from wms.ledger.services import post_movement
@@ -95,6 +95,13 @@ def submit_count(session: Session, actor: Principal, count_id: int, *, lines: li
             for line in count.lines:
                 if line.status == "posted":
                     line.movement_id = movement.id
+        # Count tasks raised for these bins (a short pick) are done now.
+        session.execute(
+            update(Task.__table__)
+            .where(Task.__table__.c.type == "count", Task.__table__.c.status == "open",
+                   Task.__table__.c.from_location_id.in_(loc_ids))
+            .values(status="done", completed_at=utcnow())
+        )
         count.submitted_at = utcnow()
         count.status = "pending_approval" if any(ln.status == "pending" for ln in count.lines) else "done"
         session.flush()
