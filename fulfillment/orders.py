@@ -1,6 +1,7 @@
 """Orders: creation, allocation (all lines at once in one warehouse, or
 nothing and a backorder), backorders allocated in arrival order when stock
 arrives, cancellation, and the status history."""
+
 from __future__ import annotations
 
 from sqlalchemy import func, select
@@ -21,17 +22,29 @@ from wms.ledger.services import release_reservation, reserve_stock
 OPEN_FOR_CANCEL = ("backordered", "allocated", "picking", "picked", "packed")
 
 
-def _event(session: Session, order: Order, from_status: str | None, to_status: str,
-           actor: Principal | None, note: str | None = None) -> None:
-    session.add(OrderEvent(
-        order_id=order.id, from_status=from_status, to_status=to_status,
-        actor_token_id=actor.token_id if actor else None,
-        actor=(actor.name or actor.role) if actor else "system", note=note,
-    ))
+def _event(
+    session: Session,
+    order: Order,
+    from_status: str | None,
+    to_status: str,
+    actor: Principal | None,
+    note: str | None = None,
+) -> None:
+    session.add(
+        OrderEvent(
+            order_id=order.id,
+            from_status=from_status,
+            to_status=to_status,
+            actor_token_id=actor.token_id if actor else None,
+            actor=(actor.name or actor.role) if actor else "system",
+            note=note,
+        )
+    )
 
 
-def record_status(session: Session, order: Order, to_status: str, actor: Principal | None,
-                  note: str | None = None) -> None:
+def record_status(
+    session: Session, order: Order, to_status: str, actor: Principal | None, note: str | None = None
+) -> None:
     """Change an order's status and record when, by whom and why."""
     _event(session, order, order.status, to_status, actor, note)
     order.status = to_status
@@ -72,19 +85,29 @@ def create_order(session: Session, actor: Principal, data: dict) -> Order:
             wanted[sku.id] = line["qty"]
         ship_to = data["ship_to"]
         order = Order(
-            seller_id=seller_id, reference=reference, channel_id=actor.channel_id or data.get("channel"),
+            seller_id=seller_id,
+            reference=reference,
+            channel_id=actor.channel_id or data.get("channel"),
             requested_warehouse_id=requested.id if requested else None,
-            warehouse_id=requested.id if requested else None, status="backordered",
-            ship_to_name=ship_to["name"], ship_to_line1=ship_to["line1"], ship_to_city=ship_to["city"],
-            ship_to_postal_code=ship_to["postal_code"], ship_to_country=ship_to["country"],
-            carrier=data.get("carrier"), service_level=data.get("service_level"), ship_by=data.get("ship_by"),
+            warehouse_id=requested.id if requested else None,
+            status="backordered",
+            ship_to_name=ship_to["name"],
+            ship_to_line1=ship_to["line1"],
+            ship_to_city=ship_to["city"],
+            ship_to_postal_code=ship_to["postal_code"],
+            ship_to_country=ship_to["country"],
+            carrier=data.get("carrier"),
+            service_level=data.get("service_level"),
+            ship_by=data.get("ship_by"),
             lines=[OrderLine(owner_id=seller_id, sku_id=sku_id, qty=qty) for sku_id, qty in wanted.items()],
         )
         session.add(order)
         try:
             session.flush()
         except IntegrityError as exc:
-            raise Conflict(f"order {reference} already exists for this seller", {"reference": "already exists"}) from exc
+            raise Conflict(
+                f"order {reference} already exists for this seller", {"reference": "already exists"}
+            ) from exc
         if allocate_order(session, order):
             order.status = "allocated"
             _event(session, order, None, "allocated", actor, "received; every line reserved")
@@ -104,11 +127,13 @@ def candidate_warehouses(session: Session, order: Order) -> list[int]:
     if order.requested_warehouse_id is not None:
         return [order.requested_warehouse_id]
     sku_ids = [ln.sku_id for ln in order.lines]
-    stock = dict(session.execute(
-        select(StockLevel.warehouse_id, func.sum(StockLevel.sellable - StockLevel.reserved))
-        .where(StockLevel.sku_id.in_(sku_ids))
-        .group_by(StockLevel.warehouse_id)
-    ).all())
+    stock = dict(
+        session.execute(
+            select(StockLevel.warehouse_id, func.sum(StockLevel.sellable - StockLevel.reserved))
+            .where(StockLevel.sku_id.in_(sku_ids))
+            .group_by(StockLevel.warehouse_id)
+        ).all()
+    )
     rows = session.execute(select(Warehouse.id, Warehouse.country)).all()
     ranked = sorted(rows, key=lambda r: (r.country != order.ship_to_country, -(stock.get(r.id) or 0), r.id))
     return [r.id for r in ranked if stock.get(r.id)]
@@ -123,8 +148,10 @@ def allocate_order(session: Session, order: Order) -> bool:
     if not needed:
         return True
     for warehouse_id in candidate_warehouses(session, order):
-        if order.warehouse_id is not None and order.warehouse_id != warehouse_id and any(
-            ln.allocated_qty for ln in order.lines
+        if (
+            order.warehouse_id is not None
+            and order.warehouse_id != warehouse_id
+            and any(ln.allocated_qty for ln in order.lines)
         ):
             continue  # part of it is already allocated (and maybe picked) elsewhere
         savepoint = session.begin_nested()
@@ -132,8 +159,13 @@ def allocate_order(session: Session, order: Order) -> bool:
             for line in lines:
                 if line.id not in needed:
                     continue
-                reservation = reserve_stock(session, warehouse_id=warehouse_id, sku_id=line.sku_id,
-                                            qty=needed[line.id], reference=f"order:{order.id}")
+                reservation = reserve_stock(
+                    session,
+                    warehouse_id=warehouse_id,
+                    sku_id=line.sku_id,
+                    qty=needed[line.id],
+                    reference=f"order:{order.id}",
+                )
                 if line.reservation_id is not None:
                     _close_reservation_link(session, line)
                 line.reservation_id = reservation.id
@@ -167,8 +199,9 @@ def allocate_backorders(session: Session, arrived: list[tuple[int, int]]) -> Non
     sku_ids = sorted({sku for _wh, sku in arrived})
     waiting = session.scalars(
         select(Order.id)
-        .where(Order.status == "backordered",
-               Order.id.in_(select(OrderLine.order_id).where(OrderLine.sku_id.in_(sku_ids))))
+        .where(
+            Order.status == "backordered", Order.id.in_(select(OrderLine.order_id).where(OrderLine.sku_id.in_(sku_ids)))
+        )
         .order_by(Order.id)
         .limit(500)
     ).all()
@@ -209,10 +242,18 @@ def get_order(session: Session, actor: Principal, order_id: int, *, for_update: 
     return order
 
 
-def list_orders(session: Session, actor: Principal, *, status: str | None = None, warehouse: str | None = None,
-                after_id: int = 0, limit: int = 50) -> list[Order]:
-    stmt = select(Order).where(Order.id > after_id, actor.seller_filter(Order.seller_id),
-                               actor.warehouse_filter(Order.warehouse_id))
+def list_orders(
+    session: Session,
+    actor: Principal,
+    *,
+    status: str | None = None,
+    warehouse: str | None = None,
+    after_id: int = 0,
+    limit: int = 50,
+) -> list[Order]:
+    stmt = select(Order).where(
+        Order.id > after_id, actor.seller_filter(Order.seller_id), actor.warehouse_filter(Order.warehouse_id)
+    )
     if actor.role == "channel":
         stmt = stmt.where(Order.channel_id == actor.channel_id)
     if status:
@@ -244,24 +285,50 @@ def cancel_order(session: Session, actor: Principal, order_id: int) -> Order:
 
 def order_view(session: Session, order: Order, *, with_history: bool = False) -> dict:
     skus = dict(session.execute(select(Sku.id, Sku.code).where(Sku.id.in_({ln.sku_id for ln in order.lines}))).all())
-    wh = session.scalar(select(Warehouse.code).where(Warehouse.id == order.warehouse_id)) if order.warehouse_id else None
+    wh = (
+        session.scalar(select(Warehouse.code).where(Warehouse.id == order.warehouse_id)) if order.warehouse_id else None
+    )
     view = {
-        "id": order.id, "reference": order.reference, "status": order.status, "warehouse": wh,
+        "id": order.id,
+        "reference": order.reference,
+        "status": order.status,
+        "warehouse": wh,
         "seller": session.scalar(select(Seller.code).where(Seller.id == order.seller_id)),
         "channel": order.channel_id,
-        "ship_to": {"name": order.ship_to_name, "line1": order.ship_to_line1, "city": order.ship_to_city,
-                    "postal_code": order.ship_to_postal_code, "country": order.ship_to_country},
-        "carrier": order.carrier, "service_level": order.service_level, "ship_by": order.ship_by,
-        "tracking_number": order.tracking_number, "wave_id": order.wave_id,
-        "created_at": order.created_at, "shipped_at": order.shipped_at,
-        "lines": [{"sku": skus[ln.sku_id], "sku_id": ln.sku_id, "qty": ln.qty, "allocated_qty": ln.allocated_qty,
-                   "picked_qty": ln.picked_qty} for ln in order.lines],
+        "ship_to": {
+            "name": order.ship_to_name,
+            "line1": order.ship_to_line1,
+            "city": order.ship_to_city,
+            "postal_code": order.ship_to_postal_code,
+            "country": order.ship_to_country,
+        },
+        "carrier": order.carrier,
+        "service_level": order.service_level,
+        "ship_by": order.ship_by,
+        "tracking_number": order.tracking_number,
+        "wave_id": order.wave_id,
+        "created_at": order.created_at,
+        "shipped_at": order.shipped_at,
+        "lines": [
+            {
+                "sku": skus[ln.sku_id],
+                "sku_id": ln.sku_id,
+                "qty": ln.qty,
+                "allocated_qty": ln.allocated_qty,
+                "picked_qty": ln.picked_qty,
+            }
+            for ln in order.lines
+        ],
     }
     if with_history:
         view["history"] = [
-            {"from_status": e.from_status, "to_status": e.to_status, "actor": e.actor, "note": e.note,
-             "at": e.created_at}
+            {
+                "from_status": e.from_status,
+                "to_status": e.to_status,
+                "actor": e.actor,
+                "note": e.note,
+                "at": e.created_at,
+            }
             for e in session.scalars(select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.id))
         ]
     return view
-

@@ -3,6 +3,7 @@
 Warehouses are made through the facility service, because a warehouse is
 only valid with its virtual locations; stock is put in place through the
 ledger service, because every stock change goes through the ledger."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -71,14 +72,21 @@ def loc(session, warehouse: Warehouse, code: str) -> Location:
     return session.scalars(select(Location).where(Location.warehouse_id == warehouse.id, Location.code == code)).one()
 
 
-def put_stock(session, warehouse: Warehouse, location_code: str, sku: Sku, qty: int, lot: str = "",
-              condition: str = "good"):
+def put_stock(
+    session, warehouse: Warehouse, location_code: str, sku: Sku, qty: int, lot: str = "", condition: str = "good"
+):
     """Bring stock into a location from the adjustment source (a 'found' count)."""
     target = loc(session, warehouse, location_code)
     source = virtual_location(session, warehouse.id, "adjustment")
     return post_movement(
-        session, warehouse_id=warehouse.id, kind="adjustment", reason="found",
-        lines=[PostingLine(target.id, sku.id, qty, lot, condition), PostingLine(source.id, sku.id, -qty, lot, condition)],
+        session,
+        warehouse_id=warehouse.id,
+        kind="adjustment",
+        reason="found",
+        lines=[
+            PostingLine(target.id, sku.id, qty, lot, condition),
+            PostingLine(source.id, sku.id, -qty, lot, condition),
+        ],
     )
 
 
@@ -101,7 +109,10 @@ def make_world(session) -> World:
     seller_a = SellerFactory(code="ACME")
     seller_b = SellerFactory(code="BETA")
     world = World(
-        wh1, wh2, seller_a, seller_b,
+        wh1,
+        wh2,
+        seller_a,
+        seller_b,
         [SkuFactory(seller=seller_a, code="A-1"), SkuFactory(seller=seller_a, code="A-2")],
         [SkuFactory(seller=seller_b, code="B-1"), SkuFactory(seller=seller_b, code="B-2")],
     )

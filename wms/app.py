@@ -1,5 +1,6 @@
 """create_app(): the composition root. The one place that wires the areas,
 slotting/ and fulfillment/ into one Flask application."""
+
 from __future__ import annotations
 
 import logging
@@ -21,9 +22,18 @@ log = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
 PUBLIC_PATHS = {f"{API_PREFIX}/openapi.json", f"{API_PREFIX}/healthz", f"{API_PREFIX}/readyz", "/healthz", "/readyz"}
 
-HTTP_CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-              409: "conflict", 413: "too_large", 415: "unsupported_media_type", 422: "validation_error",
-              429: "rate_limited"}
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+}
 
 
 class QuaysideApi(Api):
@@ -43,7 +53,11 @@ def http_problem(error: HTTPException):
     if messages:
         errors = _flatten(messages)
     if status == 400 and errors:
-        detail = "the request body is not valid JSON" if "json" in errors else "; ".join(f"{k}: {v}" for k, v in errors.items())
+        detail = (
+            "the request body is not valid JSON"
+            if "json" in errors
+            else "; ".join(f"{k}: {v}" for k, v in errors.items())
+        )
     elif status == 422 and errors:
         detail = "; ".join(f"{k}: {v}" for k, v in errors.items())
     else:

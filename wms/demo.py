@@ -2,6 +2,7 @@
 cross-border sellers, a few hundred SKUs with EAN-13 barcodes, and opening
 stock spread over bins, so that every screen and endpoint has data at once.
 Everything is created through the services, as a user would."""
+
 from __future__ import annotations
 
 import random
@@ -44,8 +45,14 @@ def has_data(session: Session) -> bool:
     return session.scalar(select(Warehouse.id).limit(1)) is not None
 
 
-def load_demo(session: Session, *, seed: int = 20261123, skus_per_seller: int = 120,
-              tokens_file: Path | None = TOKENS_FILE, extras: Sequence[Callable] = ()) -> dict[str, str]:
+def load_demo(
+    session: Session,
+    *,
+    seed: int = 20261123,
+    skus_per_seller: int = 120,
+    tokens_file: Path | None = TOKENS_FILE,
+    extras: Sequence[Callable] = (),
+) -> dict[str, str]:
     rng = random.Random(seed)
     admin = Principal.system("demo")
     for code, name, country, tz, params in WAREHOUSES:
@@ -63,20 +70,28 @@ def load_demo(session: Session, *, seed: int = 20261123, skus_per_seller: int = 
             used_barcodes.add(barcode)
             size = rng.choice([(120, 80, 40), (200, 150, 80), (300, 200, 150), (450, 300, 250)])
             perishable = family in ("Craft kit", "Mug") and i % 3 == 0
-            skus.append(create_sku(session, admin, {
-                "seller": code,
-                "code": f"{code.split('-')[1][:3]}-{i:04d}",
-                "name": f"{family} {i}",
-                "barcodes": [barcode],
-                "length_mm": size[0], "width_mm": size[1], "height_mm": size[2],
-                "weight_g": rng.randint(80, 4000),
-                "lot_tracked": perishable,
-                "expiry_tracked": perishable,
-                "hs_code": HS_CODES[code],
-                "origin_country": "CN",
-                "customs_value_cents": rng.randint(300, 9000),
-                "customs_currency": "USD",
-            }))
+            skus.append(
+                create_sku(
+                    session,
+                    admin,
+                    {
+                        "seller": code,
+                        "code": f"{code.split('-')[1][:3]}-{i:04d}",
+                        "name": f"{family} {i}",
+                        "barcodes": [barcode],
+                        "length_mm": size[0],
+                        "width_mm": size[1],
+                        "height_mm": size[2],
+                        "weight_g": rng.randint(80, 4000),
+                        "lot_tracked": perishable,
+                        "expiry_tracked": perishable,
+                        "hs_code": HS_CODES[code],
+                        "origin_country": "CN",
+                        "customs_value_cents": rng.randint(300, 9000),
+                        "customs_currency": "USD",
+                    },
+                )
+            )
     _opening_stock(session, rng, skus)
     _open_asns(session, rng, skus)
     for extra in extras:  # other packages' demo data (fulfillment's orders of the day)
@@ -95,9 +110,13 @@ def _opening_stock(session: Session, rng: random.Random, skus) -> None:
     for wh_code, *_ in WAREHOUSES:
         with transaction(session):
             wh = session.scalars(select(Warehouse).where(Warehouse.code == wh_code)).one()
-            bins = list(session.scalars(
-                select(Location.code).where(Location.warehouse_id == wh.id, Location.kind == "storage", Location.level <= 2)
-            ))
+            bins = list(
+                session.scalars(
+                    select(Location.code).where(
+                        Location.warehouse_id == wh.id, Location.kind == "storage", Location.level <= 2
+                    )
+                )
+            )
             rng.shuffle(bins)
             adjustment = virtual_location(session, wh.id, "adjustment")
             for sku in skus:
@@ -109,8 +128,15 @@ def _opening_stock(session: Session, rng: random.Random, skus) -> None:
                     qty = rng.choice([6, 12, 24, 48, 60, 120])
                     lot = f"L{rng.randint(2601, 2612)}" if sku.lot_tracked else ""
                     lines += [PostingLine(loc.id, sku.id, qty, lot), PostingLine(adjustment.id, sku.id, -qty, lot)]
-                post_movement(session, warehouse_id=wh.id, kind="count", lines=lines, reason="count",
-                              note="opening stock", reference="DEMO-OPENING")
+                post_movement(
+                    session,
+                    warehouse_id=wh.id,
+                    kind="count",
+                    lines=lines,
+                    reason="count",
+                    note="opening stock",
+                    reference="DEMO-OPENING",
+                )
 
 
 def _open_asns(session: Session, rng: random.Random, skus) -> None:
@@ -130,22 +156,35 @@ def _open_asns(session: Session, rng: random.Random, skus) -> None:
         for wh_code, *_w in WAREHOUSES:
             for kind, days, count in (("sea", 0, 12), ("air", 0, 4), ("sea", 21, 20)):
                 chosen = rng.sample(seller_skus, count)
-                create_asn(session, admin, {
-                    "seller": seller_code, "warehouse": wh_code,
-                    "reference": f"{seller_code}-{wh_code}-{kind.upper()}-{days:02d}",
-                    "transport_mode": kind,
-                    "carrier": "COSCO" if kind == "sea" else "Cathay Cargo",
-                    "container_number": f"CSNU{rng.randint(1000000, 9999999)}" if kind == "sea" else None,
-                    "tracking_number": None if kind == "sea" else f"160-{rng.randint(10000000, 99999999)}",
-                    "expected_at": utcnow() + timedelta(days=days),
-                    "lines": [
-                        {"sku": sku.code, "qty": rng.choice([24, 48, 96, 120, 240]),
-                         **({"lot": f"L{rng.randint(2701, 2712)}",
-                             "expiry": (utcnow() + timedelta(days=rng.randint(180, 720))).date()}
-                            if sku.lot_tracked else {})}
-                        for sku in chosen
-                    ],
-                })
+                create_asn(
+                    session,
+                    admin,
+                    {
+                        "seller": seller_code,
+                        "warehouse": wh_code,
+                        "reference": f"{seller_code}-{wh_code}-{kind.upper()}-{days:02d}",
+                        "transport_mode": kind,
+                        "carrier": "COSCO" if kind == "sea" else "Cathay Cargo",
+                        "container_number": f"CSNU{rng.randint(1000000, 9999999)}" if kind == "sea" else None,
+                        "tracking_number": None if kind == "sea" else f"160-{rng.randint(10000000, 99999999)}",
+                        "expected_at": utcnow() + timedelta(days=days),
+                        "lines": [
+                            {
+                                "sku": sku.code,
+                                "qty": rng.choice([24, 48, 96, 120, 240]),
+                                **(
+                                    {
+                                        "lot": f"L{rng.randint(2701, 2712)}",
+                                        "expiry": (utcnow() + timedelta(days=rng.randint(180, 720))).date(),
+                                    }
+                                    if sku.lot_tracked
+                                    else {}
+                                ),
+                            }
+                            for sku in chosen
+                        ],
+                    },
+                )
 
 
 def _tokens(session: Session, admin: Principal) -> dict[str, str]:
@@ -155,5 +194,7 @@ def _tokens(session: Session, admin: Principal) -> dict[str, str]:
             session, admin, name=f"demo operator {code}", role="operator", warehouses=[code]
         )[1]
     for code, *_ in SELLERS:
-        tokens[f"seller {code}"] = create_token(session, admin, name=f"demo seller {code}", role="seller", seller=code)[1]
+        tokens[f"seller {code}"] = create_token(session, admin, name=f"demo seller {code}", role="seller", seller=code)[
+            1
+        ]
     return tokens

@@ -24,7 +24,13 @@ def test_stock_counts_in_the_bucket_of_its_location_kind_and_condition(kind, con
 
 
 def test_lines_with_the_same_key_are_merged_and_zero_lines_dropped():
-    lines = [PostingLine(2, 1, 5), PostingLine(1, 1, -5), PostingLine(2, 1, -2), PostingLine(3, 1, 4), PostingLine(3, 1, -4)]
+    lines = [
+        PostingLine(2, 1, 5),
+        PostingLine(1, 1, -5),
+        PostingLine(2, 1, -2),
+        PostingLine(3, 1, 4),
+        PostingLine(3, 1, -4),
+    ]
     assert net_lines(lines) == [PostingLine(1, 1, -5), PostingLine(2, 1, 3)]
 
 

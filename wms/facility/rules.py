@@ -10,6 +10,7 @@ centre lines and cross-aisle centre lines, so a location's pick point is on
 its aisle's centre line, level for level. The dock, pack and ship stations
 stand on the front cross aisle.
 """
+
 from __future__ import annotations
 
 import string
@@ -34,8 +35,14 @@ class LayoutParams:
         for name in ("blocks", "aisles", "bays_per_aisle", "levels"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
-        for name in ("bay_width_mm", "bay_depth_mm", "level_height_mm", "aisle_width_mm",
-                     "cross_aisle_width_mm", "max_weight_g"):
+        for name in (
+            "bay_width_mm",
+            "bay_depth_mm",
+            "level_height_mm",
+            "aisle_width_mm",
+            "cross_aisle_width_mm",
+            "max_weight_g",
+        ):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")
         if self.blocks > len(string.ascii_uppercase):
@@ -122,7 +129,9 @@ def generate_layout(p: LayoutParams) -> list[LocationSpec]:
     specs.append(LocationSpec(code="PACK", kind="pack", x_mm=p.aisle_x((p.aisles + 1) // 2), y_mm=front))
     specs.append(LocationSpec(code="SHIP", kind="ship", x_mm=p.aisle_x(p.aisles), y_mm=front))
     # Damaged and suspect units wait here, apart from sellable stock.
-    specs.append(LocationSpec(code="QUARANTINE", kind="quarantine", x_mm=p.aisle_x(1) + p.aisle_pitch_mm // 2, y_mm=front))
+    specs.append(
+        LocationSpec(code="QUARANTINE", kind="quarantine", x_mm=p.aisle_x(1) + p.aisle_pitch_mm // 2, y_mm=front)
+    )
     return specs
 
 

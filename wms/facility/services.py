@@ -1,4 +1,5 @@
 """Warehouses, layouts and locations: creating them and reading them."""
+
 from __future__ import annotations
 
 from dataclasses import asdict
@@ -22,7 +23,9 @@ VIRTUAL_LOCATIONS = {
 }
 
 
-def create_warehouse(session: Session, actor: Principal, *, code: str, name: str, country: str, timezone: str) -> Warehouse:
+def create_warehouse(
+    session: Session, actor: Principal, *, code: str, name: str, country: str, timezone: str
+) -> Warehouse:
     actor.require("admin")
     with transaction(session):
         if session.scalar(select(Warehouse.id).where(Warehouse.code == code)) is not None:
@@ -106,10 +109,14 @@ def add_locations(session: Session, actor: Principal, warehouse_code: str, locat
             if loc["kind"] not in PHYSICAL_KINDS:
                 raise ValidationFailed(errors={f"locations.{i}.kind": f"must be one of {', '.join(PHYSICAL_KINDS)}"})
         existing = set(
-            session.scalars(select(Location.code).where(Location.warehouse_id == warehouse.id, Location.code.in_(codes)))
+            session.scalars(
+                select(Location.code).where(Location.warehouse_id == warehouse.id, Location.code.in_(codes))
+            )
         )
         if existing:
-            raise Conflict(f"locations already exist: {', '.join(sorted(existing)[:5])}", {"locations": "already exist"})
+            raise Conflict(
+                f"locations already exist: {', '.join(sorted(existing)[:5])}", {"locations": "already exist"}
+            )
         rows = [Location(warehouse_id=warehouse.id, is_virtual=False, active=True, **loc) for loc in locations]
         session.add_all(rows)
         try:
@@ -120,8 +127,13 @@ def add_locations(session: Session, actor: Principal, warehouse_code: str, locat
 
 
 def list_locations(
-    session: Session, actor: Principal, warehouse_code: str, *, kind: str | None = None,
-    after_id: int = 0, limit: int = 50,
+    session: Session,
+    actor: Principal,
+    warehouse_code: str,
+    *,
+    kind: str | None = None,
+    after_id: int = 0,
+    limit: int = 50,
 ) -> list[Location]:
     warehouse = get_warehouse(session, actor, warehouse_code)
     stmt = select(Location).where(Location.warehouse_id == warehouse.id, Location.id > after_id)
@@ -143,12 +155,21 @@ def get_location(session: Session, warehouse_id: int, code: str, *, field: str =
     return location
 
 
-def ensure_location(session: Session, warehouse_id: int, code: str, kind: str, *, near: Location | None = None) -> Location:
+def ensure_location(
+    session: Session, warehouse_id: int, code: str, kind: str, *, near: Location | None = None
+) -> Location:
     """A station that services create when first needed (the pick carts)."""
     location = session.scalar(select(Location).where(Location.warehouse_id == warehouse_id, Location.code == code))
     if location is None:
-        location = Location(warehouse_id=warehouse_id, code=code, kind=kind, is_virtual=False, active=True,
-                            x_mm=near.x_mm if near else None, y_mm=near.y_mm if near else None)
+        location = Location(
+            warehouse_id=warehouse_id,
+            code=code,
+            kind=kind,
+            is_virtual=False,
+            active=True,
+            x_mm=near.x_mm if near else None,
+            y_mm=near.y_mm if near else None,
+        )
         session.add(location)
         session.flush()
     return location
@@ -184,5 +205,7 @@ def count_locations(session: Session, warehouse_id: int) -> int:
     from sqlalchemy import func
 
     return session.scalar(
-        select(func.count()).select_from(Location).where(Location.warehouse_id == warehouse_id, Location.is_virtual.is_(False))
+        select(func.count())
+        .select_from(Location)
+        .where(Location.warehouse_id == warehouse_id, Location.is_virtual.is_(False))
     )

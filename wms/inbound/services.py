@@ -1,6 +1,7 @@
 """Inbound: advance shipping notices, receiving by scan, closing with a
 discrepancy report. Receipts are ledger movements from the warehouse's
 inbound virtual location to the dock (good) or quarantine (damaged)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -41,8 +42,10 @@ def _seller_for_new_asn(session: Session, actor: Principal, seller_code: str | N
 def station(session: Session, warehouse_id: int, kind: str) -> Location:
     """The warehouse's dock or quarantine location (the first, if several)."""
     loc = session.scalar(
-        select(Location).where(Location.warehouse_id == warehouse_id, Location.kind == kind, Location.active.is_(True))
-        .order_by(Location.id).limit(1)
+        select(Location)
+        .where(Location.warehouse_id == warehouse_id, Location.kind == kind, Location.active.is_(True))
+        .order_by(Location.id)
+        .limit(1)
     )
     if loc is None:
         raise InvalidState(f"the warehouse has no active {kind} location")
@@ -98,17 +101,25 @@ def create_asn(session: Session, actor: Principal, data: dict) -> Asn:
                 # expiry when first received; an announcement must not contradict it.
                 known = session.scalar(select(Lot.expiry).where(Lot.sku_id == sku.id, Lot.lot == lot))
                 if known is not None and known != line["expiry"]:
-                    raise ValidationFailed(errors={
-                        f"lines.{i}.expiry": f"lot {lot} was received with expiry {known.isoformat()}"})
+                    raise ValidationFailed(
+                        errors={f"lines.{i}.expiry": f"lot {lot} was received with expiry {known.isoformat()}"}
+                    )
             if (sku.id, lot) in lines:
-                raise ValidationFailed(errors={f"lines.{i}.sku": f"{sku.code} is listed twice; put the units on one line"})
+                raise ValidationFailed(
+                    errors={f"lines.{i}.sku": f"{sku.code} is listed twice; put the units on one line"}
+                )
             lines[(sku.id, lot)] = AsnLine(
                 seller_id=seller_id, sku_id=sku.id, lot=lot, expiry=line.get("expiry"), expected_qty=line["qty"]
             )
         asn = Asn(
-            seller_id=seller_id, warehouse_id=wh.id, reference=reference, transport_mode=mode,
-            carrier=data.get("carrier"), tracking_number=data.get("tracking_number"),
-            container_number=data.get("container_number"), expected_at=data.get("expected_at"),
+            seller_id=seller_id,
+            warehouse_id=wh.id,
+            reference=reference,
+            transport_mode=mode,
+            carrier=data.get("carrier"),
+            tracking_number=data.get("tracking_number"),
+            container_number=data.get("container_number"),
+            expected_at=data.get("expected_at"),
             lines=list(lines.values()),
         )
         session.add(asn)
@@ -117,7 +128,9 @@ def create_asn(session: Session, actor: Principal, data: dict) -> Asn:
         except IntegrityError as exc:
             raise Conflict(f"ASN {reference} already exists for this seller", {"reference": "already exists"}) from exc
         for line in asn.lines:
-            change_expected(session, warehouse_id=wh.id, sku_id=line.sku_id, owner_id=seller_id, delta=line.expected_qty)
+            change_expected(
+                session, warehouse_id=wh.id, sku_id=line.sku_id, owner_id=seller_id, delta=line.expected_qty
+            )
         return asn
 
 
@@ -134,8 +147,13 @@ def get_asn(session: Session, actor: Principal, asn_id: int, *, for_update: bool
 
 
 def list_asns(
-    session: Session, actor: Principal, *, status: str | None = None, warehouse: str | None = None,
-    after_id: int = 0, limit: int = 50,
+    session: Session,
+    actor: Principal,
+    *,
+    status: str | None = None,
+    warehouse: str | None = None,
+    after_id: int = 0,
+    limit: int = 50,
 ) -> list[Asn]:
     actor.require("admin", "operator", "seller")
     stmt = select(Asn).where(
@@ -149,8 +167,15 @@ def list_asns(
 
 
 def receive_units(
-    session: Session, actor: Principal, asn_id: int, *, qty: int, condition: str = "good",
-    barcode: str | None = None, sku: int | str | None = None, lot: str | None = None,
+    session: Session,
+    actor: Principal,
+    asn_id: int,
+    *,
+    qty: int,
+    condition: str = "good",
+    barcode: str | None = None,
+    sku: int | str | None = None,
+    lot: str | None = None,
     expiry: date | None = None,
 ) -> Asn:
     """One scan at the dock. Good units go to the dock with putaway tasks,
@@ -181,23 +206,49 @@ def receive_units(
         line.received_qty += qty
         if condition == "damaged":
             line.damaged_qty += qty
-        change_expected(session, warehouse_id=asn.warehouse_id, sku_id=item.id, owner_id=asn.seller_id,
-                        delta=line.outstanding - outstanding_before)
+        change_expected(
+            session,
+            warehouse_id=asn.warehouse_id,
+            sku_id=item.id,
+            owner_id=asn.seller_id,
+            delta=line.outstanding - outstanding_before,
+        )
         target = station(session, asn.warehouse_id, "dock" if condition == "good" else "quarantine")
         source = virtual_location(session, asn.warehouse_id, "inbound")
         movement = post_movement(
-            session, warehouse_id=asn.warehouse_id, kind="receipt", actor=actor, reference=f"asn:{asn.reference}",
-            lines=[PostingLine(source.id, item.id, -qty, lot_code, condition),
-                   PostingLine(target.id, item.id, qty, lot_code, condition)],
+            session,
+            warehouse_id=asn.warehouse_id,
+            kind="receipt",
+            actor=actor,
+            reference=f"asn:{asn.reference}",
+            lines=[
+                PostingLine(source.id, item.id, -qty, lot_code, condition),
+                PostingLine(target.id, item.id, qty, lot_code, condition),
+            ],
         )
-        session.add(Receipt(
-            asn_id=asn.id, asn_line_id=line.id, movement_id=movement.id, qty=qty, condition=condition,
-            over=line.received_qty > line.expected_qty, unplanned=line.unplanned,
-            actor_token_id=actor.token_id,
-        ))
+        session.add(
+            Receipt(
+                asn_id=asn.id,
+                asn_line_id=line.id,
+                movement_id=movement.id,
+                qty=qty,
+                condition=condition,
+                over=line.received_qty > line.expected_qty,
+                unplanned=line.unplanned,
+                actor_token_id=actor.token_id,
+            )
+        )
         if condition == "good":
-            create_putaway_tasks(session, warehouse_id=asn.warehouse_id, dock=target, sku=item, qty=qty,
-                                 lot=lot_code, source_type="asn", source_id=asn.id)
+            create_putaway_tasks(
+                session,
+                warehouse_id=asn.warehouse_id,
+                dock=target,
+                sku=item,
+                qty=qty,
+                lot=lot_code,
+                source_type="asn",
+                source_id=asn.id,
+            )
         asn.status = "receiving"
         session.flush()
         return asn
@@ -228,11 +279,18 @@ def discrepancies(asn: Asn) -> list[dict]:
         short = max(0, line.expected_qty - line.received_qty)
         over = max(0, line.received_qty - line.expected_qty)
         if short or over or line.damaged_qty:
-            report.append({
-                "sku_id": line.sku_id, "lot": line.lot or None, "expected_qty": line.expected_qty,
-                "received_qty": line.received_qty, "damaged_qty": line.damaged_qty,
-                "short_qty": short, "over_qty": over, "unplanned": line.unplanned,
-            })
+            report.append(
+                {
+                    "sku_id": line.sku_id,
+                    "lot": line.lot or None,
+                    "expected_qty": line.expected_qty,
+                    "received_qty": line.received_qty,
+                    "damaged_qty": line.damaged_qty,
+                    "short_qty": short,
+                    "over_qty": over,
+                    "unplanned": line.unplanned,
+                }
+            )
     return report
 
 
@@ -266,8 +324,9 @@ def cancel_asn(session: Session, actor: Principal, asn_id: int) -> Asn:
 
 def _drop_expected(session: Session, asn: Asn) -> None:
     for line in asn.lines:
-        change_expected(session, warehouse_id=asn.warehouse_id, sku_id=line.sku_id, owner_id=asn.seller_id,
-                        delta=-line.outstanding)
+        change_expected(
+            session, warehouse_id=asn.warehouse_id, sku_id=line.sku_id, owner_id=asn.seller_id, delta=-line.outstanding
+        )
 
 
 def asn_view(session: Session, asn: Asn, *, with_report: bool = False) -> dict:
@@ -275,14 +334,27 @@ def asn_view(session: Session, asn: Asn, *, with_report: bool = False) -> dict:
     wh_code = session.scalar(select(Warehouse.code).where(Warehouse.id == asn.warehouse_id))
     seller_code = session.scalar(select(Seller.code).where(Seller.id == asn.seller_id))
     view = {
-        "id": asn.id, "reference": asn.reference, "status": asn.status, "warehouse": wh_code,
-        "seller": seller_code, "transport_mode": asn.transport_mode, "carrier": asn.carrier,
-        "tracking_number": asn.tracking_number, "container_number": asn.container_number,
-        "expected_at": asn.expected_at, "created_at": asn.created_at, "closed_at": asn.closed_at,
+        "id": asn.id,
+        "reference": asn.reference,
+        "status": asn.status,
+        "warehouse": wh_code,
+        "seller": seller_code,
+        "transport_mode": asn.transport_mode,
+        "carrier": asn.carrier,
+        "tracking_number": asn.tracking_number,
+        "container_number": asn.container_number,
+        "expected_at": asn.expected_at,
+        "created_at": asn.created_at,
+        "closed_at": asn.closed_at,
         "lines": [
             {
-                "sku": skus[ln.sku_id], "sku_id": ln.sku_id, "lot": ln.lot or None, "expiry": ln.expiry,
-                "expected_qty": ln.expected_qty, "received_qty": ln.received_qty, "damaged_qty": ln.damaged_qty,
+                "sku": skus[ln.sku_id],
+                "sku_id": ln.sku_id,
+                "lot": ln.lot or None,
+                "expiry": ln.expiry,
+                "expected_qty": ln.expected_qty,
+                "received_qty": ln.received_qty,
+                "damaged_qty": ln.damaged_qty,
                 "unplanned": ln.unplanned,
             }
             for ln in asn.lines
@@ -291,4 +363,3 @@ def asn_view(session: Session, asn: Asn, *, with_report: bool = False) -> dict:
     if with_report or asn.status == "closed":
         view["discrepancies"] = [{"sku": skus[d["sku_id"]], **d} for d in discrepancies(asn)]
     return view
-

@@ -1,5 +1,6 @@
 """Stock queries, adjustments and moves. Reads apply the caller's scope in
 their queries; writes go through the ledger's post_movement."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -29,8 +30,14 @@ def _sku_filter(session: Session, actor: Principal, column, sku: str | None, sel
 
 
 def list_stock(
-    session: Session, actor: Principal, *, warehouse: str | None = None, sku: str | None = None,
-    seller: str | None = None, after_id: int = 0, limit: int = 50,
+    session: Session,
+    actor: Principal,
+    *,
+    warehouse: str | None = None,
+    sku: str | None = None,
+    seller: str | None = None,
+    after_id: int = 0,
+    limit: int = 50,
 ) -> list[dict]:
     """Warehouse-level stock per (warehouse, seller, SKU), every bucket."""
     actor.require(*STOCK_READERS)
@@ -53,7 +60,9 @@ def list_stock(
     if sku_clause is not None:
         stmt = stmt.where(sku_clause)
     # Fresh rows: the ledger changes levels with Core updates the session does not see.
-    rows = session.execute(stmt.order_by(StockLevel.id).limit(limit + 1).execution_options(populate_existing=True)).all()
+    rows = session.execute(
+        stmt.order_by(StockLevel.id).limit(limit + 1).execution_options(populate_existing=True)
+    ).all()
     return [
         {
             "id": level.id,
@@ -75,8 +84,15 @@ def list_stock(
 
 
 def list_location_balances(
-    session: Session, actor: Principal, *, warehouse: str | None = None, location: str | None = None,
-    sku: str | None = None, seller: str | None = None, after_id: int = 0, limit: int = 50,
+    session: Session,
+    actor: Principal,
+    *,
+    warehouse: str | None = None,
+    location: str | None = None,
+    sku: str | None = None,
+    seller: str | None = None,
+    after_id: int = 0,
+    limit: int = 50,
 ) -> list[dict]:
     """Stock on hand per physical location, owner, SKU, lot and condition."""
     actor.require(*STOCK_READERS)
@@ -121,8 +137,15 @@ def list_location_balances(
 
 
 def list_movements(
-    session: Session, actor: Principal, *, warehouse: str | None = None, sku: str | None = None,
-    seller: str | None = None, since: datetime | None = None, after_id: int = 0, limit: int = 50,
+    session: Session,
+    actor: Principal,
+    *,
+    warehouse: str | None = None,
+    sku: str | None = None,
+    seller: str | None = None,
+    since: datetime | None = None,
+    after_id: int = 0,
+    limit: int = 50,
 ) -> list[dict]:
     """Movements with their postings, oldest first: those touching the
     caller's warehouses (operator) or stock (seller)."""
@@ -135,9 +158,7 @@ def list_movements(
         scope = and_(scope, sku_clause)
     elif seller:
         scope = and_(scope, Posting.owner_id.in_(select(Seller.id).where(Seller.code == seller)))
-    stmt = select(Movement).where(
-        Movement.id > after_id, exists().where(Posting.movement_id == Movement.id, scope)
-    )
+    stmt = select(Movement).where(Movement.id > after_id, exists().where(Posting.movement_id == Movement.id, scope))
     if since is not None:
         stmt = stmt.where(Movement.created_at >= since)
     movements = list(session.scalars(stmt.order_by(Movement.id).limit(limit + 1)))
@@ -206,8 +227,17 @@ def _lot_for(sku: Sku, lot: str | None) -> str:
 
 
 def adjust_stock(
-    session: Session, actor: Principal, *, warehouse: str, location: str, sku: int | str, qty: int,
-    reason: str, seller: str | None = None, note: str | None = None, lot: str | None = None,
+    session: Session,
+    actor: Principal,
+    *,
+    warehouse: str,
+    location: str,
+    sku: int | str,
+    qty: int,
+    reason: str,
+    seller: str | None = None,
+    note: str | None = None,
+    lot: str | None = None,
     condition: str = "good",
 ) -> Movement:
     """Correct the stock in one location; qty is signed. Taking more than is
@@ -238,8 +268,17 @@ def adjust_stock(
 
 
 def move_stock(
-    session: Session, actor: Principal, *, warehouse: str, from_location: str, to_location: str,
-    sku: int | str, qty: int, seller: str | None = None, lot: str | None = None, condition: str = "good",
+    session: Session,
+    actor: Principal,
+    *,
+    warehouse: str,
+    from_location: str,
+    to_location: str,
+    sku: int | str,
+    qty: int,
+    seller: str | None = None,
+    lot: str | None = None,
+    condition: str = "good",
 ) -> Movement:
     """Move units between two physical locations of one warehouse."""
     actor.require("admin", "operator")

@@ -2,6 +2,7 @@
 destination's in-transit virtual location (shown as `in_transit` there) and
 is received at the destination dock with putaway tasks; what does not
 arrive is written off and reported short."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -33,8 +34,13 @@ def pick_bins(session: Session, warehouse_id: int, sku: Sku, qty: int) -> list[t
         select(Balance.location_id, Balance.lot, Balance.qty, Lot.expiry)
         .join(Location, Location.id == Balance.location_id)
         .outerjoin(Lot, (Lot.sku_id == Balance.sku_id) & (Lot.lot == Balance.lot))
-        .where(Balance.warehouse_id == warehouse_id, Balance.sku_id == sku.id, Balance.condition == "good",
-               Location.kind == "storage", Balance.qty > 0)
+        .where(
+            Balance.warehouse_id == warehouse_id,
+            Balance.sku_id == sku.id,
+            Balance.condition == "good",
+            Location.kind == "storage",
+            Balance.qty > 0,
+        )
     ).all()
     rows.sort(key=lambda r: (r.expiry is None, r.expiry or 0, -r.qty, r.location_id))
     picks, left = [], qty
@@ -49,8 +55,15 @@ def pick_bins(session: Session, warehouse_id: int, sku: Sku, qty: int) -> list[t
     return picks
 
 
-def create_transfer(session: Session, actor: Principal, *, from_warehouse: str, to_warehouse: str,
-                    lines: list[dict], reference: str | None = None) -> Transfer:
+def create_transfer(
+    session: Session,
+    actor: Principal,
+    *,
+    from_warehouse: str,
+    to_warehouse: str,
+    lines: list[dict],
+    reference: str | None = None,
+) -> Transfer:
     actor.require("admin", "operator", "seller")
     if from_warehouse == to_warehouse:
         raise ValidationFailed(to_warehouse="must differ from from_warehouse")
@@ -72,14 +85,21 @@ def create_transfer(session: Session, actor: Principal, *, from_warehouse: str, 
             for loc_id, lot, take in pick_bins(session, src.id, skus[sku_id], qty):
                 postings += [PostingLine(loc_id, sku_id, -take, lot), PostingLine(in_transit.id, sku_id, take, lot)]
                 by_lot[lot] += take
-            transfer_lines += [TransferLine(owner_id=skus[sku_id].seller_id, sku_id=sku_id, lot=lot, qty=q)
-                               for lot, q in by_lot.items()]
-        transfer = Transfer(from_warehouse_id=src.id, to_warehouse_id=dst.id, reference=reference,
-                            lines=transfer_lines)
+            transfer_lines += [
+                TransferLine(owner_id=skus[sku_id].seller_id, sku_id=sku_id, lot=lot, qty=q)
+                for lot, q in by_lot.items()
+            ]
+        transfer = Transfer(from_warehouse_id=src.id, to_warehouse_id=dst.id, reference=reference, lines=transfer_lines)
         session.add(transfer)
         session.flush()
-        movement = post_movement(session, warehouse_id=src.id, kind="transfer_out", actor=actor,
-                                 reference=f"transfer:{transfer.id}", lines=postings)
+        movement = post_movement(
+            session,
+            warehouse_id=src.id,
+            kind="transfer_out",
+            actor=actor,
+            reference=f"transfer:{transfer.id}",
+            lines=postings,
+        )
         transfer.out_movement_id = movement.id
         session.flush()
         return transfer
@@ -93,16 +113,18 @@ def get_transfer(session: Session, actor: Principal, transfer_id: int, *, for_up
     transfer = session.scalar(stmt)
     if transfer is None:
         raise NotFound("transfer not found")
-    if actor.role == "operator" and not (actor.can_see_warehouse(transfer.from_warehouse_id)
-                                         or actor.can_see_warehouse(transfer.to_warehouse_id)):
+    if actor.role == "operator" and not (
+        actor.can_see_warehouse(transfer.from_warehouse_id) or actor.can_see_warehouse(transfer.to_warehouse_id)
+    ):
         raise NotFound("transfer not found")
     if actor.role == "seller" and any(line.owner_id != actor.seller_id for line in transfer.lines):
         raise NotFound("transfer not found")
     return transfer
 
 
-def receive_transfer(session: Session, actor: Principal, transfer_id: int, *,
-                     lines: list[dict] | None = None) -> Transfer:
+def receive_transfer(
+    session: Session, actor: Principal, transfer_id: int, *, lines: list[dict] | None = None
+) -> Transfer:
     """Receive at the destination dock; lines give the units that arrived per
     SKU (all of them when omitted). Missing units are written off as lost."""
     actor.require("admin", "operator")
@@ -140,13 +162,27 @@ def receive_transfer(session: Session, actor: Principal, transfer_id: int, *,
                 postings.append(PostingLine(dock.id, tl.sku_id, got, tl.lot))
             if tl.qty - got:
                 postings.append(PostingLine(lost.id, tl.sku_id, tl.qty - got, tl.lot))
-        movement = post_movement(session, warehouse_id=dst, kind="transfer_in", actor=actor,
-                                 reference=f"transfer:{transfer.id}", lines=postings,
-                                 note="short units written off as lost in transit" if arrived != shipped else None)
+        movement = post_movement(
+            session,
+            warehouse_id=dst,
+            kind="transfer_in",
+            actor=actor,
+            reference=f"transfer:{transfer.id}",
+            lines=postings,
+            note="short units written off as lost in transit" if arrived != shipped else None,
+        )
         for tl in transfer.lines:
             if tl.received_qty:
-                create_putaway_tasks(session, warehouse_id=dst, dock=dock, sku=session.get(Sku, tl.sku_id),
-                                     qty=tl.received_qty, lot=tl.lot, source_type="transfer", source_id=transfer.id)
+                create_putaway_tasks(
+                    session,
+                    warehouse_id=dst,
+                    dock=dock,
+                    sku=session.get(Sku, tl.sku_id),
+                    qty=tl.received_qty,
+                    lot=tl.lot,
+                    source_type="transfer",
+                    source_id=transfer.id,
+                )
         transfer.in_movement_id = movement.id
         transfer.status = "received"
         transfer.received_at = utcnow()
@@ -154,34 +190,60 @@ def receive_transfer(session: Session, actor: Principal, transfer_id: int, *,
         return transfer
 
 
-def list_transfers(session: Session, actor: Principal, *, status: str | None = None,
-                   after_id: int = 0, limit: int = 50) -> list[Transfer]:
+def list_transfers(
+    session: Session, actor: Principal, *, status: str | None = None, after_id: int = 0, limit: int = 50
+) -> list[Transfer]:
     actor.require("admin", "operator", "seller")
     stmt = select(Transfer).where(Transfer.id > after_id)
     if actor.role == "operator":
-        stmt = stmt.where(actor.warehouse_filter(Transfer.from_warehouse_id) | actor.warehouse_filter(Transfer.to_warehouse_id))
+        stmt = stmt.where(
+            actor.warehouse_filter(Transfer.from_warehouse_id) | actor.warehouse_filter(Transfer.to_warehouse_id)
+        )
     if actor.role == "seller":
-        stmt = stmt.where(~select(TransferLine.id).where(
-            TransferLine.transfer_id == Transfer.id, TransferLine.owner_id != actor.seller_id).exists())
+        stmt = stmt.where(
+            ~select(TransferLine.id)
+            .where(TransferLine.transfer_id == Transfer.id, TransferLine.owner_id != actor.seller_id)
+            .exists()
+        )
     if status:
         stmt = stmt.where(Transfer.status == status)
     return list(session.scalars(stmt.order_by(Transfer.id).limit(limit + 1)))
 
 
 def transfer_view(session: Session, transfer: Transfer) -> dict:
-    whs = dict(session.execute(select(Warehouse.id, Warehouse.code).where(
-        Warehouse.id.in_((transfer.from_warehouse_id, transfer.to_warehouse_id)))).all())
-    skus = {i: (c, s) for i, c, s in session.execute(
-        select(Sku.id, Sku.code, Seller.code).join(Seller, Seller.id == Sku.seller_id)
-        .where(Sku.id.in_({tl.sku_id for tl in transfer.lines})))}
+    whs = dict(
+        session.execute(
+            select(Warehouse.id, Warehouse.code).where(
+                Warehouse.id.in_((transfer.from_warehouse_id, transfer.to_warehouse_id))
+            )
+        ).all()
+    )
+    skus = {
+        i: (c, s)
+        for i, c, s in session.execute(
+            select(Sku.id, Sku.code, Seller.code)
+            .join(Seller, Seller.id == Sku.seller_id)
+            .where(Sku.id.in_({tl.sku_id for tl in transfer.lines}))
+        )
+    }
     return {
-        "id": transfer.id, "status": transfer.status, "reference": transfer.reference,
-        "from_warehouse": whs[transfer.from_warehouse_id], "to_warehouse": whs[transfer.to_warehouse_id],
-        "created_at": transfer.created_at, "received_at": transfer.received_at,
+        "id": transfer.id,
+        "status": transfer.status,
+        "reference": transfer.reference,
+        "from_warehouse": whs[transfer.from_warehouse_id],
+        "to_warehouse": whs[transfer.to_warehouse_id],
+        "created_at": transfer.created_at,
+        "received_at": transfer.received_at,
         "lines": [
-            {"sku": skus[tl.sku_id][0], "sku_id": tl.sku_id, "seller": skus[tl.sku_id][1], "lot": tl.lot or None,
-             "qty": tl.qty, "received_qty": tl.received_qty,
-             "short_qty": None if tl.received_qty is None else tl.qty - tl.received_qty}
+            {
+                "sku": skus[tl.sku_id][0],
+                "sku_id": tl.sku_id,
+                "seller": skus[tl.sku_id][1],
+                "lot": tl.lot or None,
+                "qty": tl.qty,
+                "received_qty": tl.received_qty,
+                "short_qty": None if tl.received_qty is None else tl.qty - tl.received_qty,
+            }
             for tl in transfer.lines
         ],
     }

@@ -3,6 +3,7 @@
 Each check returns a list of human-readable violations (at most a sample);
 `wms check` prints them and exits non-zero when any check found one.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -40,10 +41,14 @@ def check_append_only(session: Session) -> list[str]:
     no movement has lost its postings."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        names = set(session.scalars(text(
-            "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgrelid IN "
-            "('movements'::regclass, 'postings'::regclass)"
-        )))
+        names = set(
+            session.scalars(
+                text(
+                    "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgrelid IN "
+                    "('movements'::regclass, 'postings'::regclass)"
+                )
+            )
+        )
         expected = {f"{t}_{s}" for t in ("movements", "postings") for s in ("append_only", "no_truncate")}
     else:
         names = set(session.scalars(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")))
@@ -73,8 +78,11 @@ def check_projection(session: Session) -> list[str]:
     key = (Posting.location_id, Posting.owner_id, Posting.sku_id, Posting.lot, Posting.condition)
     sums = select(*key, func.sum(Posting.qty).label("total")).group_by(*key).subquery()
     on = and_(
-        sums.c.location_id == Balance.location_id, sums.c.owner_id == Balance.owner_id,
-        sums.c.sku_id == Balance.sku_id, sums.c.lot == Balance.lot, sums.c.condition == Balance.condition,
+        sums.c.location_id == Balance.location_id,
+        sums.c.owner_id == Balance.owner_id,
+        sums.c.sku_id == Balance.sku_id,
+        sums.c.lot == Balance.lot,
+        sums.c.condition == Balance.condition,
     )
     wrong = session.execute(
         select(Balance.id, Balance.location_id, Balance.sku_id, Balance.qty, func.coalesce(sums.c.total, 0))
@@ -82,7 +90,9 @@ def check_projection(session: Session) -> list[str]:
         .where(Balance.qty != func.coalesce(sums.c.total, 0))
         .limit(SAMPLE + 1)
     ).all()
-    problems = _sample(wrong, lambda r: f"balance {r[0]} (location {r[1]}, SKU {r[2]}) is {r[3]}, postings sum to {r[4]}")
+    problems = _sample(
+        wrong, lambda r: f"balance {r[0]} (location {r[1]}, SKU {r[2]}) is {r[3]}, postings sum to {r[4]}"
+    )
     orphans = session.execute(
         select(sums.c.location_id, sums.c.sku_id, sums.c.total)
         .outerjoin(Balance, on)
@@ -120,8 +130,11 @@ def _check_levels(session: Session) -> list[str]:
     open_reserved = dict(
         ((wh, sku), int(total))
         for wh, sku, total in session.execute(
-            select(Reservation.warehouse_id, Reservation.sku_id,
-                   func.sum(Reservation.qty - Reservation.consumed_qty - Reservation.released_qty))
+            select(
+                Reservation.warehouse_id,
+                Reservation.sku_id,
+                func.sum(Reservation.qty - Reservation.consumed_qty - Reservation.released_qty),
+            )
             .where(Reservation.status == "open")
             .group_by(Reservation.warehouse_id, Reservation.sku_id)
         )
@@ -137,7 +150,9 @@ def _check_levels(session: Session) -> list[str]:
         for b in BUCKETS:
             want = expected.get(key, {}).get(b, 0)
             if getattr(level, b) != want:
-                problems.append(f"stock level warehouse {key[0]} SKU {key[1]}: {b} is {getattr(level, b)}, balances say {want}")
+                problems.append(
+                    f"stock level warehouse {key[0]} SKU {key[1]}: {b} is {getattr(level, b)}, balances say {want}"
+                )
         if level.expected != open_expected.get(key, 0):
             problems.append(
                 f"stock level warehouse {key[0]} SKU {key[1]}: expected is {level.expected}, "
@@ -161,8 +176,9 @@ def _open_expected(session: Session) -> dict[tuple[int, int], int]:
     """Units announced on open ASNs and not yet received, per (warehouse, SKU)."""
     from wms.inbound.models import Asn, AsnLine  # the inbound area keeps `expected`
 
-    outstanding = func.sum(case((AsnLine.expected_qty > AsnLine.received_qty,
-                                 AsnLine.expected_qty - AsnLine.received_qty), else_=0))
+    outstanding = func.sum(
+        case((AsnLine.expected_qty > AsnLine.received_qty, AsnLine.expected_qty - AsnLine.received_qty), else_=0)
+    )
     rows = session.execute(
         select(Asn.warehouse_id, AsnLine.sku_id, outstanding)
         .join(Asn, Asn.id == AsnLine.asn_id)
