@@ -13,7 +13,7 @@ from wms.errors import InvalidState, NotFound, ValidationFailed
 from wms.facility.models import Location, Warehouse
 from wms.facility.rules import travel_distance_mm
 from wms.facility.services import geometry, get_location, get_warehouse
-from wms.inbound.rules import Bin, Unit, fits, plan_putaway
+from wms.inbound.rules import Bin, Unit, fits, plan_putaway, units_that_fit
 from wms.inventory.models import TASK_STATUSES, TASK_TYPES, Task
 from wms.ledger.models import Balance
 from wms.ledger.rules import PostingLine
@@ -79,18 +79,31 @@ def plan_putaway_for(session: Session, warehouse_id: int, dock: Location, sku: S
     dock should be stored."""
     used = _occupancy(session, warehouse_id)
     unit = Unit(sku.id, sku.volume_mm3, sku.weight_g)
+    ordered = _bins_by_distance(session, warehouse_id, dock)
+    by_id = {b[0]: b for b in ordered} if len(used) < len(ordered) // 4 else None
     bins = []
-    empty_seen = 0
-    for loc_id, dist, vol, wt in _bins_by_distance(session, warehouse_id, dock):
-        v, w, skus = used.get(loc_id, (0, 0, set()))
-        if not skus:
-            # Free bins are in distance order: a few hundred nearest are plenty.
-            empty_seen += 1
-            if empty_seen > 500:
-                continue
-        elif sku.id not in skus:
+    if by_id is not None:  # few occupied bins: look the SKU's bins up directly
+        for loc_id, (v, w, skus) in used.items():
+            if sku.id in skus and loc_id in by_id:
+                _id, dist, vol, wt = by_id[loc_id]
+                bins.append(Bin(loc_id, dist, vol, wt, v, w, frozenset(skus)))
+    free_room = 0
+    for loc_id, dist, vol, wt in ordered:
+        v, w, skus = used.get(loc_id, (0, 0, ()))
+        if skus:
+            if by_id is None and sku.id in skus:
+                bins.append(Bin(loc_id, dist, vol, wt, v, w, frozenset(skus)))
             continue
-        bins.append(Bin(loc_id, dist, vol, wt, v, w, frozenset(skus)))
+        if free_room >= qty:
+            if by_id is not None:
+                break
+            continue
+        b = Bin(loc_id, dist, vol, wt, 0, 0, frozenset())
+        bins.append(b)
+        # Free bins come in distance order: once the nearest of them can take
+        # every unit, farther ones cannot be chosen.
+        room = units_that_fit(b, unit)
+        free_room = qty if room is None else free_room + room
     return plan_putaway(bins, unit, qty)
 
 
