@@ -10,9 +10,11 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from fulfillment.batching import OrderSpec, plan_batches
 from fulfillment.bins import Stock, choose_bins
 from fulfillment.models import Order, OrderLine, Pick, PickList, Wave
 from fulfillment.orders import record_status
+from fulfillment.routing import largest_gap_route, optimal_route, s_shape_route
 from wms.auth.principal import Principal
 from wms.catalog.models import Sku
 from wms.db import transaction
@@ -23,6 +25,8 @@ from wms.facility.services import get_warehouse, layout_params
 from wms.inbound.models import Lot
 from wms.inbound.services import station
 from wms.ledger.models import Balance
+
+DUE_WINDOW_S = 3600.0
 
 
 def open_pick_qty(session: Session, warehouse_id: int, sku_ids: set[int]) -> dict[tuple[int, int, str], int]:
@@ -62,8 +66,6 @@ def plan_wave(
     cart_capacity_units: int = 50, cart_capacity_volume_mm3: int | None = None, carrier: str | None = None,
     ship_by_before: datetime | None = None, time_limit_s: float = 5.0, seed: int = 0,
 ) -> Wave:
-    from fulfillment.batching import OrderSpec, plan_batches
-
     actor.require("admin", "operator")
     started = time.perf_counter()
     with transaction(session):
@@ -132,9 +134,11 @@ def plan_wave(
         fits = [s for s in specs if s.units <= cart_capacity_units
                 and (cart_capacity_volume_mm3 is None or s.volume_mm3 <= cart_capacity_volume_mm3)]
         too_big = [s for s in specs if s not in fits]
+        # Orders due within the same hour (one carrier cut-off) may share a
+        # cart; earlier cut-offs are batched first.
         plan = plan_batches(fits, params=params, depot=depot, capacity_units=cart_capacity_units,
-                            capacity_volume_mm3=cart_capacity_volume_mm3, time_limit_s=time_limit_s, seed=seed) \
-            if fits else None
+                            capacity_volume_mm3=cart_capacity_volume_mm3, time_limit_s=time_limit_s, seed=seed,
+                            due_window=DUE_WINDOW_S) if fits else None
         batches = [list(b) for b in plan.batches] if plan else []
         # An order larger than a cart is picked alone, over as many trips as it needs.
         batches += [[s.id] for s in too_big]
@@ -171,8 +175,6 @@ def _point(session: Session, points: dict, loc_id: int) -> tuple[int, int]:
 
 
 def _single(params, depot, spec) -> int:
-    from fulfillment.routing import optimal_route
-
     return optimal_route(params, depot, list(spec.picks)).distance_mm
 
 
@@ -205,14 +207,12 @@ def _trips(rows: list[tuple], capacity: int, capacity_volume_mm3: int | None = N
 
 
 def _route_list(session, wave, warehouse_id, params, depot, points, rows, time_limit_s, seed) -> PickList:
-    from fulfillment.routing import largest_gap_route, optimal_route, s_shape_route
-
     coords = [_point(session, points, loc_id) for _o, _ln, loc_id, _lot, _q in rows]
     route = optimal_route(params, depot, coords, time_limit_s=min(time_limit_s, 2.0), seed=seed)
     pick_list = PickList(
         wave_id=wave.id, warehouse_id=warehouse_id, distance_mm=route.distance_mm, route_method=route.method,
-        s_shape_mm=s_shape_route(params, depot, coords).distance_mm,
-        largest_gap_mm=largest_gap_route(params, depot, coords).distance_mm,
+        s_shape_mm=_baseline(s_shape_route, params, depot, coords, route),
+        largest_gap_mm=_baseline(largest_gap_route, params, depot, coords, route),
     )
     session.add(pick_list)
     session.flush()
@@ -222,6 +222,15 @@ def _route_list(session, wave, warehouse_id, params, depot, points, rows, time_l
                          location_id=loc_id, sku_id=line.sku_id, lot=lot, qty=qty))
     session.flush()
     return pick_list
+
+
+def _baseline(policy, params, depot, coords, optimal) -> int:
+    """A heuristic's walk for the report; a pick point off the aisle network
+    (a hand-made location) has none, and the optimal route stands in."""
+    try:
+        return policy(params, depot, coords).distance_mm
+    except ValueError:
+        return optimal.distance_mm
 
 
 def get_wave(session: Session, actor: Principal, wave_id: int) -> Wave:

@@ -1,0 +1,247 @@
+"""Pick routing: exact optima against brute force, heuristic walks that are
+real walks through the layout, and determinism."""
+import itertools
+import random
+
+import pytest
+
+from fulfillment.routing import (
+    HEURISTICS,
+    Route,
+    cp_sat_tour,
+    held_karp,
+    largest_gap_route,
+    long_aisle_tour,
+    midpoint_route,
+    optimal_route,
+    ratliff_rosenthal_length,
+    return_route,
+    route_length_mm,
+    s_shape_route,
+    walk_length_mm,
+)
+from wms.facility.rules import Geometry, LayoutParams, travel_distance_mm
+
+# Aisle centres 5 m apart (2 m aisle, 1.5 m deep racks), 1 m bays, 2 m cross aisles.
+DIMS = {"levels": 1, "bay_width_mm": 1000, "bay_depth_mm": 1500, "aisle_width_mm": 2000, "cross_aisle_width_mm": 2000}
+
+
+def layout(blocks=1, aisles=3, bays=10):
+    return LayoutParams(blocks=blocks, aisles=aisles, bays_per_aisle=bays, **DIMS)
+
+
+def front(p):
+    return p.cross_aisle_ys()[0]
+
+
+def random_picks(p, n, rng):
+    return [(p.aisle_x(rng.randint(1, p.aisles)),
+             p.bay_y(rng.randint(1, p.blocks), rng.randint(1, 2 * p.bays_per_aisle))) for _ in range(n)]
+
+
+def brute_force(p, depot, picks):
+    """Shortest tour over all orders of the distinct points (picks at one point are taken together)."""
+    g = Geometry.of(p)
+    points = sorted(set(picks) - {depot})
+    nodes = [depot, *points]
+    d = [[travel_distance_mm(g, a, b) for b in nodes] for a in nodes]
+    best = None
+    for perm in itertools.permutations(range(1, len(nodes))):
+        seq = (0, *perm, 0)
+        length = sum(d[a][b] for a, b in itertools.pairwise(seq))
+        best = length if best is None else min(best, length)
+    return best or 0
+
+
+def assert_valid(p, depot, picks, route: Route):
+    assert sorted(route.order) == list(range(len(picks)))  # every pick exactly once
+    assert route.distance_mm == route_length_mm(p, depot, picks, route.order)
+
+
+def single_block_cases():
+    rng = random.Random(20240501)
+    cases = []
+    for k in range(40):
+        p = layout(aisles=rng.randint(1, 6), bays=rng.randint(1, 8))
+        xs = [p.aisle_x(a) for a in range(1, p.aisles + 1)]
+        depot_x = rng.choice([xs[0], rng.choice(xs), xs[0] - 1700, xs[-1] + 900, rng.randint(xs[0], xs[-1])])
+        picks = random_picks(p, rng.randint(1, 7), rng)
+        if k % 5 == 0:
+            picks.append(picks[0])  # two picks at one point
+        cases.append((p, (depot_x, front(p)), picks))
+    return cases
+
+
+@pytest.mark.parametrize("p,depot,picks", single_block_cases())
+def test_the_single_block_dynamic_program_finds_the_shortest_tour(p, depot, picks):
+    route = optimal_route(p, depot, picks)
+    assert route.method == "ratliff-rosenthal"
+    assert_valid(p, depot, picks, route)
+    assert route.distance_mm == brute_force(p, depot, picks)
+    assert route.lower_bound_mm == route.distance_mm  # proven
+    assert ratliff_rosenthal_length(p, depot, picks) == route.distance_mm
+
+
+def test_the_dynamic_program_takes_points_anywhere_on_the_aisle_network():
+    p = layout(aisles=4, bays=5)
+    lo, hi = p.cross_aisle_ys()
+    rng = random.Random(7)
+    for _ in range(20):
+        # A depot on the back cross aisle between aisles, picks on both cross aisles and at aisle ends.
+        depot = (p.aisle_x(2) + 1234, hi)
+        picks = random_picks(p, 4, rng) + [(p.aisle_x(3) + 700, lo), (p.aisle_x(1), hi), (p.aisle_x(4), lo)]
+        route = optimal_route(p, depot, picks)
+        assert route.method == "ratliff-rosenthal"
+        assert_valid(p, depot, picks, route)
+        assert route.distance_mm == brute_force(p, depot, picks)
+
+
+def test_points_off_the_network_are_routed_on_the_distance_matrix():
+    p = layout(aisles=3)
+    depot = (p.aisle_x(1), front(p))
+    picks = [(p.aisle_x(2), 5000), (777, 6000), (p.aisle_x(3), 9000)]  # (777, 6000) is inside a rack
+    route = optimal_route(p, depot, picks, exact=True)
+    assert route.method != "ratliff-rosenthal"
+    assert_valid(p, depot, picks, route)
+    assert route.distance_mm == brute_force(p, depot, picks)
+
+
+def multi_block_cases():
+    rng = random.Random(99)
+    cases = []
+    for _ in range(12):
+        p = layout(blocks=rng.randint(2, 3), aisles=rng.randint(2, 6), bays=rng.randint(2, 6))
+        depot = (p.aisle_x(rng.randint(1, p.aisles)), front(p))
+        cases.append((p, depot, random_picks(p, rng.randint(1, 7), rng)))
+    return cases
+
+
+@pytest.mark.parametrize("p,depot,picks", multi_block_cases())
+def test_the_exact_multi_block_route_is_the_shortest_tour(p, depot, picks):
+    exact = optimal_route(p, depot, picks, exact=True)
+    assert_valid(p, depot, picks, exact)
+    best = brute_force(p, depot, picks)
+    assert exact.distance_mm == best
+    heuristic = optimal_route(p, depot, picks, seed=3)
+    assert_valid(p, depot, picks, heuristic)
+    assert heuristic.distance_mm >= best
+
+
+@pytest.mark.parametrize("p,depot,picks", multi_block_cases()[:6])
+def test_the_long_aisle_first_tour_is_a_real_tour(p, depot, picks):
+    order = long_aisle_tour(p, depot, picks)
+    assert sorted(order) == list(range(len(picks)))
+    assert route_length_mm(p, depot, picks, order) >= brute_force(p, depot, picks)
+    assert long_aisle_tour(p, depot, [(777, 5000)]) is None  # off the aisle network
+
+
+def test_held_karp_and_cp_sat_agree_on_larger_tours():
+    p = layout(blocks=2, aisles=8, bays=10)
+    rng = random.Random(5)
+    g = Geometry.of(p)
+    for _ in range(2):
+        nodes = [(p.aisle_x(1), front(p)), *sorted(set(random_picks(p, 9, rng)))]
+        d = [[travel_distance_mm(g, a, b) for b in nodes] for a in nodes]
+        hk, tour = held_karp(d)
+        assert sorted(tour) == list(range(1, len(nodes)))
+        cp, cp_tour, bound, proven = cp_sat_tour(d, time_limit_s=10, seed=1)
+        assert proven and hk == cp == bound
+
+
+def test_a_multi_block_route_is_deterministic_for_a_seed():
+    p = layout(blocks=2, aisles=10, bays=10)
+    rng = random.Random(11)
+    picks = random_picks(p, 25, rng)
+    depot = (p.aisle_x(5), front(p))
+    first = optimal_route(p, depot, picks, seed=4, time_limit_s=30)
+    assert first.method == "ortools-gls"
+    assert_valid(p, depot, picks, first)
+    assert optimal_route(p, depot, picks, seed=4, time_limit_s=30) == first
+
+
+def test_no_picks_is_an_empty_tour():
+    p = layout()
+    route = optimal_route(p, (p.aisle_x(1), front(p)), [])
+    assert (route.order, route.distance_mm) == ([], 0)
+    assert s_shape_route(p, (p.aisle_x(1), front(p)), []).distance_mm == 0
+
+
+def test_the_heuristics_walk_the_textbook_routes():
+    # Three aisles 5 m apart, 12 m between the cross aisle centre lines; picks 3.5 m deep in aisles 1 and 3.
+    p = layout(aisles=3, bays=10)
+    lo, hi = p.cross_aisle_ys()
+    assert hi - lo == 12000
+    depot = (p.aisle_x(1), lo)
+    picks = [(p.aisle_x(1), lo + 3500), (p.aisle_x(3), lo + 3500)]
+    assert s_shape_route(p, depot, picks).distance_mm == 12000 + 10000 + 12000 + 10000
+    assert return_route(p, depot, picks).distance_mm == 7000 + 10000 + 7000 + 10000
+    # First and last pick aisles are traversed by largest gap and midpoint.
+    assert largest_gap_route(p, depot, picks).distance_mm == 44000
+    assert midpoint_route(p, depot, picks).distance_mm == 44000
+    assert optimal_route(p, depot, picks).distance_mm == 34000
+    # A middle aisle with one pick near the back is served from the back by largest gap.
+    picks.append((p.aisle_x(2), hi - 2000))
+    assert largest_gap_route(p, depot, picks).distance_mm == 12000 + 10000 + 2 * 2000 + 12000 + 10000
+    assert midpoint_route(p, depot, picks).distance_mm == 12000 + 10000 + 2 * 2000 + 12000 + 10000
+
+
+def assert_real_walk(p, depot, picks, route):
+    """The walk goes depot to depot in straight moves along aisles and cross
+    aisles, passes every pick in the listed order, and is as long as said."""
+    cross = set(p.cross_aisle_ys())
+    aisles = {p.aisle_x(a) for a in range(1, p.aisles + 1)}
+    walk = route.walk
+    assert walk[0] == walk[-1] == depot
+    for (x1, y1), (x2, y2) in itertools.pairwise(walk):
+        if x1 == x2:
+            assert x1 in aisles, (x1, y1, x2, y2)
+        else:
+            assert y1 == y2 and y1 in cross, (x1, y1, x2, y2)
+    assert route.distance_mm == walk_length_mm(walk)
+    want = [picks[i] for i in route.order]
+    k = 0
+    for a, b in itertools.pairwise(walk):
+        while k < len(want) and on_segment(want[k], a, b):
+            k += 1
+    assert k == len(want)
+
+
+def on_segment(q, a, b):
+    return min(a[0], b[0]) <= q[0] <= max(a[0], b[0]) and min(a[1], b[1]) <= q[1] <= max(a[1], b[1]) and (
+        a[0] == b[0] == q[0] or a[1] == b[1] == q[1])
+
+
+@pytest.mark.parametrize("blocks", [1, 2, 3])
+@pytest.mark.parametrize("name", sorted(HEURISTICS))
+def test_heuristic_walks_are_valid_and_never_beat_the_optimum(blocks, name):
+    rng = random.Random(blocks * 100 + len(name))
+    for k in range(25):
+        p = layout(blocks=blocks, aisles=rng.randint(1, 7), bays=rng.randint(2, 8))
+        depot = (p.aisle_x(rng.choice([1, (p.aisles + 1) // 2, p.aisles])), front(p))
+        picks = random_picks(p, rng.randint(1, 6 if k % 2 else 12), rng)
+        route = HEURISTICS[name](p, depot, picks)
+        assert route.method == name
+        assert sorted(route.order) == list(range(len(picks)))
+        assert_real_walk(p, depot, picks, route)
+        # Walking its order by shortest paths is never longer than its walk, nor shorter than the optimum.
+        best = optimal_route(p, depot, picks, exact=True).distance_mm
+        assert route.distance_mm >= route_length_mm(p, depot, picks, route.order) >= best
+
+
+def test_heuristics_need_picks_on_aisles_and_the_depot_on_the_front_cross_aisle():
+    p = layout()
+    with pytest.raises(ValueError, match="not on an aisle"):
+        s_shape_route(p, (p.aisle_x(1), front(p)), [(777, 5000)])
+    with pytest.raises(ValueError, match="front cross aisle"):
+        largest_gap_route(p, (p.aisle_x(1), 5000), [(p.aisle_x(2), 5000)])
+
+
+def test_route_length_is_the_closed_walk_by_shortest_paths():
+    p = layout(aisles=2, bays=10)
+    lo, hi = p.cross_aisle_ys()
+    depot = (p.aisle_x(1), lo)
+    a, b = (p.aisle_x(1), lo + 4000), (p.aisle_x(2), hi - 1000)
+    # Out 4 m up aisle 1; to b over the back (8 + 5 + 1 m); back to the depot over the front (11 + 5 m).
+    assert route_length_mm(p, depot, [a, b], [0, 1]) == 4000 + 14000 + 16000
+    with pytest.raises(ValueError):
+        route_length_mm(p, depot, [a], [1])
