@@ -272,11 +272,13 @@ def cancel_order(session: Session, actor: Principal, order_id: int) -> Order:
         order = get_order(session, actor, order_id, for_update=True)
         if order.status not in OPEN_FOR_CANCEL:
             raise InvalidState(f"order {order.reference} is {order.status}")
-        for line in order.lines:
+        # Lock order: the order, its pick lists, then stock levels, as a pick
+        # confirmation takes them, so the two cannot deadlock.
+        drop_open_picks(session, order)
+        for line in sorted(order.lines, key=lambda ln: ln.sku_id):
             if line.reservation_id is not None and line.allocated_qty > line.picked_qty:
                 release_reservation(session, line.reservation_id, line.allocated_qty - line.picked_qty)
             line.allocated_qty = line.picked_qty
-        drop_open_picks(session, order)
         return_picked_units(session, order)
         record_status(session, order, "cancelled", actor)
         session.flush()

@@ -48,10 +48,15 @@ def confirm_pick(
     if (barcode is None) == (sku is None):
         raise ValidationFailed(barcode="send either barcode or sku")
     with transaction(session):
-        pick_list = get_pick_list(session, actor, pick_list_id, for_update=True)
-        pick = next((p for p in pick_list.picks if p.seq == seq), None)
+        found = get_pick_list(session, actor, pick_list_id)
+        pick = next((p for p in found.picks if p.seq == seq), None)
         if pick is None:
             raise NotFound(f"pick {seq} not found on pick list {pick_list_id}")
+        # Locks in the order cancel_order takes them (order, pick list, then
+        # stock), so a cancel racing a pick cannot deadlock with it.
+        session.scalar(select(Order).where(Order.id == pick.order_id).with_for_update())
+        pick_list = get_pick_list(session, actor, pick_list_id, for_update=True)
+        session.refresh(pick)
         if pick.status != "open":
             raise InvalidState(f"pick {seq} is already {pick.status}")
         bin_ = session.get(Location, pick.location_id)
@@ -208,6 +213,8 @@ def drop_open_picks(session: Session, order: Order) -> None:
                                                                     Pick.status == "open")))
     if not list_ids:
         return
+    session.scalars(select(PickList.id).where(PickList.id.in_(sorted(list_ids))).order_by(PickList.id)
+                    .with_for_update()).all()
     session.execute(delete(Pick).where(Pick.order_id == order.id, Pick.status == "open"))
     for pick_list in session.scalars(select(PickList).where(PickList.id.in_(list_ids))):
         session.expire(pick_list, ["picks"])
