@@ -13,7 +13,7 @@ from fulfillment.schemas import (
     ShipOrderSchema,
     WaveSchema,
 )
-from wms.http import current_principal, get_session, page, page_args
+from wms.http import current_principal, get_session, list_page
 from wms.idempotency import requires_idempotency_key
 from wms.schemas import page_of
 
@@ -32,11 +32,7 @@ def create_order(data):
 @blp.arguments(OrderQuerySchema, location="query")
 @blp.response(200, page_of(OrderSchema))
 def list_orders(args):
-    session = get_session()
-    paging = page_args(args)
-    result = page(orders.list_orders(session, current_principal(), **args, **paging), paging["limit"])
-    result["items"] = [orders.order_view(session, o) for o in result["items"]]
-    return result
+    return list_page(args, orders.list_orders, each=orders.order_view)
 
 
 @blp.get("/orders/<int:order_id>")

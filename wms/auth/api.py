@@ -3,7 +3,7 @@ from flask_smorest import Blueprint
 
 from wms.auth import services
 from wms.auth.schemas import CreateTokenSchema, TokenInfoSchema, TokenSchema
-from wms.http import PageArgsSchema, current_principal, get_session, page, page_args
+from wms.http import PageArgsSchema, current_principal, get_session, list_page
 from wms.schemas import page_of
 
 blp = Blueprint("tokens", __name__, description="API tokens (admin)")
@@ -26,5 +26,4 @@ def create_token(data):
 @blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, page_of(TokenInfoSchema))
 def list_tokens(args):
-    paging = page_args(args)
-    return page(services.list_tokens(get_session(), current_principal(), **paging), paging["limit"])
+    return list_page(args, services.list_tokens)

@@ -10,7 +10,7 @@ from wms.catalog.schemas import (
     SkuSchema,
     UpdateSkuSchema,
 )
-from wms.http import PageArgsSchema, current_principal, get_session, page, page_args
+from wms.http import PageArgsSchema, current_principal, get_session, list_page
 from wms.schemas import page_of
 
 blp = Blueprint("catalog", __name__, description="Sellers and their SKUs")
@@ -27,8 +27,7 @@ def create_seller(data):
 @blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, page_of(SellerSchema))
 def list_sellers(args):
-    paging = page_args(args)
-    return page(services.list_sellers(get_session(), current_principal(), **paging), paging["limit"])
+    return list_page(args, services.list_sellers)
 
 
 @blp.post("/skus")
@@ -42,8 +41,7 @@ def create_sku(data):
 @blp.arguments(SkuQuerySchema, location="query")
 @blp.response(200, page_of(SkuSchema))
 def list_skus(args):
-    paging = page_args(args)
-    return page(services.list_skus(get_session(), current_principal(), **args, **paging), paging["limit"])
+    return list_page(args, services.list_skus)
 
 
 @blp.get("/skus/<int:sku_id>")

@@ -13,7 +13,7 @@ from wms.facility.schemas import (
     LocationsSchema,
     WarehouseSchema,
 )
-from wms.http import PageArgsSchema, current_principal, get_session, page, page_args
+from wms.http import PageArgsSchema, current_principal, get_session, list_page
 from wms.schemas import page_of
 
 blp = Blueprint("warehouses", __name__, description="Warehouses, layouts and locations")
@@ -30,8 +30,7 @@ def create_warehouse(data):
 @blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, page_of(WarehouseSchema))
 def list_warehouses(args):
-    paging = page_args(args)
-    return page(services.list_warehouses(get_session(), current_principal(), **paging), paging["limit"])
+    return list_page(args, services.list_warehouses)
 
 
 @blp.get("/warehouses/<code>")
@@ -64,6 +63,4 @@ def add_locations(data, code):
 @blp.arguments(LocationQuerySchema, location="query")
 @blp.response(200, page_of(LocationSchema))
 def list_locations(args, code):
-    paging = page_args(args)
-    rows = services.list_locations(get_session(), current_principal(), code, **args, **paging)
-    return page(rows, paging["limit"])
+    return list_page(args, services.list_locations, code)

@@ -1,7 +1,7 @@
 """Routes: /asns, receipts, close, cancel."""
 from flask_smorest import Blueprint
 
-from wms.http import current_principal, get_session, page, page_args
+from wms.http import current_principal, get_session, list_page
 from wms.idempotency import requires_idempotency_key
 from wms.inbound import services
 from wms.inbound.schemas import AsnQuerySchema, AsnSchema, CreateAsnSchema, ReceiptSchema
@@ -22,11 +22,7 @@ def create_asn(data):
 @blp.arguments(AsnQuerySchema, location="query")
 @blp.response(200, page_of(AsnSchema))
 def list_asns(args):
-    session = get_session()
-    paging = page_args(args)
-    result = page(services.list_asns(session, current_principal(), **args, **paging), paging["limit"])
-    result["items"] = [services.asn_view(session, asn) for asn in result["items"]]
-    return result
+    return list_page(args, services.list_asns, each=services.asn_view)
 
 
 @blp.get("/asns/<int:asn_id>")

@@ -2,7 +2,7 @@
 from flask import current_app
 from flask_smorest import Blueprint
 
-from wms.http import current_principal, get_session, page, page_args
+from wms.http import current_principal, get_session, list_page
 from wms.idempotency import requires_idempotency_key
 from wms.inventory import counts, services, tasks, transfers
 from wms.inventory.schemas import (
@@ -36,25 +36,21 @@ blp = Blueprint("inventory", __name__, description="Stock, the ledger, adjustmen
 @blp.arguments(StockQuerySchema, location="query")
 @blp.response(200, page_of(StockItemSchema))
 def list_stock(args):
-    paging = page_args(args)
-    return page(services.list_stock(get_session(), current_principal(), **args, **paging), paging["limit"])
+    return list_page(args, services.list_stock)
 
 
 @blp.get("/stock/locations")
 @blp.arguments(LocationStockQuerySchema, location="query")
 @blp.response(200, page_of(LocationStockSchema))
 def list_location_stock(args):
-    paging = page_args(args)
-    rows = services.list_location_balances(get_session(), current_principal(), **args, **paging)
-    return page(rows, paging["limit"])
+    return list_page(args, services.list_location_balances)
 
 
 @blp.get("/ledger")
 @blp.arguments(LedgerQuerySchema, location="query")
 @blp.response(200, page_of(MovementSchema))
 def list_ledger(args):
-    paging = page_args(args)
-    return page(services.list_movements(get_session(), current_principal(), **args, **paging), paging["limit"])
+    return list_page(args, services.list_movements)
 
 
 @blp.post("/adjustments")
@@ -79,11 +75,7 @@ def create_move(data):
 @blp.arguments(TaskQuerySchema, location="query")
 @blp.response(200, page_of(TaskSchema))
 def list_tasks(args):
-    session = get_session()
-    paging = page_args(args)
-    result = page(tasks.list_tasks(session, current_principal(), **args, **paging), paging["limit"])
-    result["items"] = tasks.task_views(session, result["items"])
-    return result
+    return list_page(args, tasks.list_tasks, views=tasks.task_views)
 
 
 @blp.get("/tasks/<int:task_id>")
@@ -114,11 +106,7 @@ def create_transfer(data):
 @blp.arguments(TransferQuerySchema, location="query")
 @blp.response(200, page_of(TransferSchema))
 def list_transfers(args):
-    session = get_session()
-    paging = page_args(args)
-    result = page(transfers.list_transfers(session, current_principal(), **args, **paging), paging["limit"])
-    result["items"] = [transfers.transfer_view(session, t) for t in result["items"]]
-    return result
+    return list_page(args, transfers.list_transfers, each=transfers.transfer_view)
 
 
 @blp.get("/transfers/<int:transfer_id>")
@@ -149,11 +137,7 @@ def create_count(data):
 @blp.arguments(CountQuerySchema, location="query")
 @blp.response(200, page_of(CountSchema))
 def list_counts(args):
-    session = get_session()
-    paging = page_args(args)
-    result = page(counts.list_counts(session, current_principal(), **args, **paging), paging["limit"])
-    result["items"] = [counts.count_view(session, c) for c in result["items"]]
-    return result
+    return list_page(args, counts.list_counts, each=counts.count_view)
 
 
 @blp.get("/counts/<int:count_id>")
