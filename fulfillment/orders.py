@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from fulfillment.models import Order, OrderEvent, OrderLine
 from wms.auth.principal import Principal
 from wms.catalog.models import Seller, Sku
-from wms.catalog.services import get_seller_by_code, resolve_sku
+from wms.catalog.services import owning_seller, resolve_sku
 from wms.db import after_commit, transaction
 from wms.errors import Conflict, InsufficientStock, InvalidState, NotFound, ValidationFailed
 from wms.facility.models import Warehouse
@@ -50,23 +50,11 @@ def record_status(
     order.status = to_status
 
 
-def _seller_for_order(session: Session, actor: Principal, seller_code: str | None) -> int:
-    if actor.role in ("seller", "channel"):
-        if seller_code is not None:
-            own = session.scalar(select(Seller.code).where(Seller.id == actor.seller_id))
-            if seller_code != own:
-                raise ValidationFailed(seller=f"a {actor.role} token creates orders for its own seller only")
-        return actor.seller_id
-    actor.require("admin", "seller", "channel")
-    if not seller_code:
-        raise ValidationFailed(seller="required for an admin token")
-    return get_seller_by_code(session, actor, seller_code).id
-
-
 def create_order(session: Session, actor: Principal, data: dict) -> Order:
     """Take an order and allocate it at once, or backorder it whole."""
     with transaction(session):
-        seller_id = _seller_for_order(session, actor, data.get("seller"))
+        seller_id = owning_seller(session, actor, data.get("seller"), what="orders",
+                                  seller_roles=("seller", "channel"))
         reference = data["reference"]
         if session.scalar(select(Order.id).where(Order.seller_id == seller_id, Order.reference == reference)):
             raise Conflict(f"order {reference} already exists for this seller", {"reference": "already exists"})

@@ -39,19 +39,20 @@ def get_seller_by_code(session: Session, actor: Principal, code: str, *, field: 
     return seller
 
 
-def _owner_for_new_sku(session: Session, actor: Principal, seller_code: str | None) -> int:
-    if actor.role == "seller":
-        if seller_code is not None and seller_code != _seller_code(session, actor.seller_id):
-            raise ValidationFailed(seller="a seller token creates SKUs for its own seller only")
+def owning_seller(session: Session, actor: Principal, seller_code: str | None, *, what: str,
+                  seller_roles: tuple[str, ...] = ("seller",)) -> int:
+    """The seller a new SKU, ASN or order belongs to: a seller-scoped token's
+    own (naming another is refused), or the `seller` an admin names."""
+    if actor.role in seller_roles:
+        if seller_code is not None:
+            own = session.scalar(select(Seller.code).where(Seller.id == actor.seller_id))
+            if seller_code != own:
+                raise ValidationFailed(seller=f"a {actor.role} token creates {what} for its own seller only")
         return actor.seller_id
-    actor.require("admin", "seller")
+    actor.require("admin", *seller_roles)
     if not seller_code:
         raise ValidationFailed(seller="required for an admin token")
     return get_seller_by_code(session, actor, seller_code).id
-
-
-def _seller_code(session: Session, seller_id: int | None) -> str | None:
-    return session.scalar(select(Seller.code).where(Seller.id == seller_id))
 
 
 def _check_barcodes_free(session: Session, seller_id: int, barcodes: list[str], sku_id: int | None = None) -> None:
@@ -72,7 +73,7 @@ def create_sku(session: Session, actor: Principal, data: dict) -> Sku:
     seller_code = data.pop("seller", None)
     barcodes = data.pop("barcodes", []) or []
     with transaction(session):
-        seller_id = _owner_for_new_sku(session, actor, seller_code)
+        seller_id = owning_seller(session, actor, seller_code, what="SKUs")
         code = data.pop("code")
         if session.scalar(select(Sku.id).where(Sku.seller_id == seller_id, Sku.code == code)) is not None:
             raise Conflict(f"SKU {code} already exists for this seller", {"code": "already exists"})

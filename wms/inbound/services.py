@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from wms.auth.principal import Principal
 from wms.catalog.models import Seller, Sku
-from wms.catalog.services import get_seller_by_code, resolve_barcode, resolve_sku
+from wms.catalog.services import owning_seller, resolve_barcode, resolve_sku
 from wms.db import transaction, utcnow
 from wms.errors import Conflict, InvalidState, NotFound, ValidationFailed
 from wms.facility.models import Location, Warehouse
@@ -24,19 +24,6 @@ from wms.ledger.rules import PostingLine
 from wms.ledger.services import change_expected, post_movement
 
 OPEN_STATUSES = ("expected", "receiving")
-
-
-def _seller_for_new_asn(session: Session, actor: Principal, seller_code: str | None) -> int:
-    if actor.role == "seller":
-        if seller_code is not None:
-            own = session.scalar(select(Seller.code).where(Seller.id == actor.seller_id))
-            if seller_code != own:
-                raise ValidationFailed(seller="a seller token creates ASNs for its own seller only")
-        return actor.seller_id
-    actor.require("admin", "seller")
-    if not seller_code:
-        raise ValidationFailed(seller="required for an admin token")
-    return get_seller_by_code(session, actor, seller_code).id
 
 
 def station(session: Session, warehouse_id: int, kind: str) -> Location:
@@ -82,7 +69,7 @@ def check_lot(session: Session, sku: Sku, lot: str | None, expiry: date | None) 
 def create_asn(session: Session, actor: Principal, data: dict) -> Asn:
     """Announce an inbound shipment; its units count as `expected` stock."""
     with transaction(session):
-        seller_id = _seller_for_new_asn(session, actor, data.get("seller"))
+        seller_id = owning_seller(session, actor, data.get("seller"), what="ASNs")
         wh = resolve_warehouse(session, actor, data["warehouse"])
         reference = data["reference"]
         if session.scalar(select(Asn.id).where(Asn.seller_id == seller_id, Asn.reference == reference)):
