@@ -24,8 +24,9 @@ from wms.facility.services import ensure_location, get_location, layout_params, 
 from wms.inbound.services import station
 from wms.inventory.models import Count, CountLocation, Task
 from wms.inventory.tasks import create_putaway_tasks
+from wms.ledger.events import withhold_available
 from wms.ledger.rules import PostingLine
-from wms.ledger.services import ARRIVALS, post_movement, release_reservation
+from wms.ledger.services import post_movement, release_reservation
 
 CARTS = "CARTS"
 
@@ -122,7 +123,7 @@ def _handle_short(session, actor, pick_list, pick, line, order, bin_, short: int
     release_reservation(session, line.reservation_id, short)
     # Units the picker could not find have not arrived: without this, the
     # release would allocate this very backorder again at once, against them.
-    session.info.get(ARRIVALS, set()).discard((pick_list.warehouse_id, line.sku_id))
+    withhold_available(session, (pick_list.warehouse_id, line.sku_id))
     line.allocated_qty -= short
 
 

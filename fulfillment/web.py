@@ -14,7 +14,6 @@ from fulfillment.schemas import ConfirmPickSchema
 from fulfillment.waves import get_pick_list, pick_list_view
 from wms.errors import DomainError, ValidationFailed
 from wms.idempotency import form_idempotency_key
-from wms.web import portal
 from wms.web.forms import FormSchema, load_form
 from wms.web.pages import db, done, principal, render
 from wms.web.routes import bp
@@ -89,5 +88,4 @@ def install() -> None:
     bp.add_url_rule("/pick", "pick_start", start, methods=["GET"])
     bp.add_url_rule("/pick/<int:pick_list_id>", "pick_screen", pick_screen, methods=["GET"])
     bp.add_url_rule("/pick/<int:pick_list_id>", "pick", form_idempotency_key(pick), methods=["POST"])
-    portal.order_source = orders_page
     _installed = True

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from alembic import context
 
-import fulfillment.models  # noqa: F401  (the composition: every area's tables)
-import wms.models  # noqa: F401
 from wms.config import Settings
 from wms.db import Base, UTCDateTime, make_engine
+from wms.extensions import import_models
+
+import_models()  # every area's and every extension's tables
 
 config = context.config
 target_metadata = Base.metadata

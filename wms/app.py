@@ -16,6 +16,7 @@ from wms.auth.services import authenticate
 from wms.config import ConfigError, Settings
 from wms.db import discard_after_commit, make_engine, make_sessionmaker
 from wms.errors import DomainError
+from wms.extensions import load_extensions
 from wms.http import ProblemSchema, get_session, problem, problem_from
 
 log = logging.getLogger(__name__)
@@ -120,30 +121,32 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     app.json.sort_keys = False
     api = QuaysideApi(app)
-    _register_blueprints(api)
+    extensions = load_extensions()
+    _register_blueprints(api, extensions)
     from fulfillment import web as fulfillment_web
     from wms.web import bp as web_blp  # the handheld screens and the seller portal (HTML)
 
     fulfillment_web.install()
 
     app.register_blueprint(web_blp, url_prefix="/")
+    for extension in extensions:
+        for blueprint in extension.web_blueprints:
+            app.register_blueprint(blueprint)
     _register_hooks(app)
     _register_health(app)
     return app
 
 
-def _register_blueprints(api: Api) -> None:
-    from fulfillment import wiring
-    from fulfillment.api import blp as fulfillment_blp
+def _register_blueprints(api: Api, extensions) -> None:
     from wms.auth.api import blp as auth_blp
     from wms.catalog.api import blp as catalog_blp
     from wms.facility.api import blp as facility_blp
     from wms.inbound.api import blp as inbound_blp
     from wms.inventory.api import blp as inventory_blp
 
-    for blp in (auth_blp, facility_blp, catalog_blp, inbound_blp, inventory_blp, fulfillment_blp):
+    extra = [blp for extension in extensions for blp in extension.api_blueprints]
+    for blp in (auth_blp, facility_blp, catalog_blp, inbound_blp, inventory_blp, *extra):
         api.register_blueprint(blp, url_prefix=API_PREFIX)
-    wiring.install()
 
 
 def _register_hooks(app: Flask) -> None:

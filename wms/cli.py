@@ -9,6 +9,7 @@ import click
 from wms.auth.principal import Principal
 from wms.config import Settings
 from wms.db import make_engine, make_sessionmaker
+from wms.extensions import load_extensions
 
 
 def _session(url: str | None = None):
@@ -21,9 +22,7 @@ def _session(url: str | None = None):
 def main() -> None:
     """Quayside warehouse management. The database is WMS_DATABASE_URL
     (default sqlite:///instance/wms.db)."""
-    from fulfillment import wiring
-
-    wiring.install()
+    load_extensions()
 
 
 @main.group()
@@ -132,9 +131,8 @@ def demo(if_empty: bool, seed: int, skus_per_seller: int) -> None:
                 click.echo(f"Demo tokens (from {TOKENS_FILE}):")
                 click.echo(TOKENS_FILE.read_text().rstrip("\n"))
             return
-        from fulfillment.demo import demo_orders
-
-        tokens_ = load_demo(session, seed=seed, skus_per_seller=skus_per_seller, extras=[demo_orders])
+        extras = [extension.demo for extension in load_extensions() if extension.demo is not None]
+        tokens_ = load_demo(session, seed=seed, skus_per_seller=skus_per_seller, extras=extras)
     finally:
         session.close()
         engine.dispose()
@@ -142,6 +140,14 @@ def demo(if_empty: bool, seed: int, skus_per_seller: int) -> None:
     for label, raw in tokens_.items():
         click.echo(f"  {label:<24} {raw}")
 
+
+def _add_extension_commands() -> None:
+    for extension in load_extensions():
+        for command in extension.cli_commands:
+            main.add_command(command)
+
+
+_add_extension_commands()
 
 if __name__ == "__main__":
     main()

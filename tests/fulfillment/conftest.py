@@ -19,9 +19,9 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import func, select
 
-from fulfillment import wiring
 from tests.api.conftest import assert_problem, nothing_written  # noqa: F401  (helpers and a fixture, reused)
 from tests.factories import World, make_world
+from wms.extensions import load_extensions
 from wms.inventory import tasks as tasks_module
 from wms.inventory.models import Task
 from wms.ledger.models import Movement, Reservation
@@ -44,7 +44,7 @@ def _fresh_bin_cache():
 @pytest.fixture(autouse=True)
 def _backorders_follow_arrivals():
     """What create_app and the wms CLI do: stock arriving allocates backorders."""
-    wiring.install()
+    load_extensions()
 
 
 @pytest.fixture

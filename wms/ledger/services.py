@@ -9,7 +9,7 @@ movements never deadlock on PostgreSQL at READ COMMITTED.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from sqlalchemy import Integer, bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -19,9 +19,10 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from wms.auth.principal import Principal
 from wms.catalog.models import Sku
-from wms.db import after_commit, transaction, utcnow
+from wms.db import transaction, utcnow
 from wms.errors import InsufficientStock, InvalidState, NotFound, ValidationFailed
 from wms.facility.models import Location
+from wms.ledger.events import LevelChange, announce_available, announce_levels
 from wms.ledger.models import (
     CONDITIONS,
     MOVEMENT_KINDS,
@@ -34,28 +35,6 @@ from wms.ledger.models import (
 from wms.ledger.rules import PostingLine, level_deltas, net_lines, unbalanced
 
 IDEMPOTENCY_KEY_INFO = "wms_idempotency_key_id"
-
-# Called right after a transaction that made stock available commits, with
-# the (warehouse, sku) pairs whose available stock grew, so that waiting
-# backorders are allocated at once. Not inside that transaction: allocating
-# an order locks the stock levels of its other SKUs, which would break the
-# canonical lock order and could deadlock. The composition root (wms.app,
-# wms.cli) registers fulfillment's listener; wms never imports it.
-stock_arrival_listeners: list[Callable[[Session, list[tuple[int, int]]], None]] = []
-ARRIVALS = "wms_arrivals"
-
-
-def _notify_arrivals(session: Session, keys: list[tuple[int, int]]) -> None:
-    if stock_arrival_listeners:
-        session.info.setdefault(ARRIVALS, set()).update(keys)
-        after_commit(session, _call_arrival_listeners)
-
-
-def _call_arrival_listeners(session: Session) -> None:
-    keys = sorted(session.info.pop(ARRIVALS, set()))
-    for listener in stock_arrival_listeners:
-        listener(session, keys)
-
 
 _balances = Balance.__table__
 _levels = StockLevel.__table__
@@ -214,9 +193,10 @@ def post_movement(
             deltas[(wh_id, sku_id)]["reserved"] = deltas[(wh_id, sku_id)].get("reserved", 0) - qty
         for (wh_id, sku_id), changed in sorted(deltas.items()):
             _apply_level(session, wh_id, sku_id, owners[sku_id], changed)
-        arrived = [key for key, changed in sorted(deltas.items()) if changed.get("sellable", 0) > 0]
-        if arrived:
-            _notify_arrivals(session, arrived)
+        announce_levels(session, [
+            LevelChange(wh_id, sku_id, owners[sku_id], changed) for (wh_id, sku_id), changed in sorted(deltas.items())
+        ])
+        announce_available(session, [key for key, changed in sorted(deltas.items()) if changed.get("sellable", 0) > 0])
         return _attach(session, movement, postings)
 
 
@@ -314,6 +294,7 @@ def reserve_stock(
         )
         if result.rowcount != 1:
             raise InsufficientStock(f"fewer than {qty} units of SKU {sku_id} are available")
+        announce_levels(session, [LevelChange(warehouse_id, sku_id, owner_id, {"reserved": qty})])
         reservation = Reservation(
             warehouse_id=warehouse_id, owner_id=owner_id, sku_id=sku_id, qty=qty, reference=reference
         )
@@ -371,7 +352,9 @@ def release_reservation(session: Session, reservation_id: int, qty: int | None =
             .where(_levels.c.warehouse_id == reservation.warehouse_id, _levels.c.sku_id == reservation.sku_id)
             .values(reserved=_levels.c.reserved - take)
         )
-        _notify_arrivals(session, [(reservation.warehouse_id, reservation.sku_id)])
+        announce_levels(session, [LevelChange(reservation.warehouse_id, reservation.sku_id, reservation.owner_id,
+                                              {"reserved": -take})])
+        announce_available(session, [(reservation.warehouse_id, reservation.sku_id)])
         session.refresh(reservation)
         if reservation.open_qty == 0:
             reservation.status = "released" if reservation.consumed_qty == 0 else "consumed"
@@ -387,3 +370,4 @@ def change_expected(session: Session, *, warehouse_id: int, sku_id: int, owner_i
         return
     with transaction(session):
         _apply_level(session, warehouse_id, sku_id, owner_id, {"expected": delta})
+        announce_levels(session, [LevelChange(warehouse_id, sku_id, owner_id, {"expected": delta})])

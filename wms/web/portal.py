@@ -3,10 +3,9 @@ ASNs and orders. The services scope every list by the logged-in token, so a
 seller sees only its own; an operator sees its warehouses."""
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from flask import request
 
+from wms.extensions import page_section
 from wms.inbound.services import asn_view, list_asns
 from wms.inventory.services import list_stock
 from wms.web.pages import db, principal, render
@@ -14,8 +13,6 @@ from wms.web.pages import db, principal, render
 STOCK_PAGE = 200
 ASN_LIMIT = 50
 ORDER_PAGE = 50
-# Set by fulfillment.web: (session, principal, after_id, limit) -> (orders, next id).
-order_source: Callable | None = None
 BUCKETS = ("expected", "receiving", "sellable", "reserved", "available", "unsellable", "in_transit", "picked")
 
 
@@ -27,6 +24,8 @@ def stock():
     asns = []
     for status in ("receiving", "expected"):
         asns += list_asns(db(), actor, status=status, limit=ASN_LIMIT)[:ASN_LIMIT]
+    # An extension's "orders" section: (session, principal, after_id, limit) -> (orders, next id).
+    order_source = page_section("orders")
     orders, orders_next = order_source(db(), actor, orders_after, ORDER_PAGE) if order_source else ([], None)
     return render(
         "stock.html", buckets=BUCKETS,
