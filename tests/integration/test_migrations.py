@@ -1,5 +1,13 @@
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
 
 from wms.db import Base
 from wms.migrate import current_revision, head_revision, heads
@@ -13,3 +21,60 @@ def test_the_schema_built_by_migrations_matches_the_models(connection):
     assert current_revision(connection) == head_revision()
     context = MigrationContext.configure(connection, opts={"compare_type": False})
     assert compare_metadata(context, Base.metadata) == []
+
+
+# --- the model registry, seen from a fresh process ------------------------------
+# The test process has imported every model long before these run, so a
+# registry that forgets a module would go unnoticed here: they start fresh
+# Python processes, as `alembic` and `wms db upgrade` do.
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _fresh_python(code: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+def test_autogenerate_in_a_fresh_process_proposes_no_change(database_url):
+    """What `alembic revision --autogenerate` would see: the environment's
+    models against the migrated database. Any difference fails."""
+    done = _fresh_python(f"""
+        from alembic import command
+        from wms.migrate import alembic_config
+        command.check(alembic_config({database_url!r}))
+    """)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "No new upgrade operations detected" in done.stdout + done.stderr
+
+
+def test_the_core_registry_alone_defines_every_core_table(connection):
+    """wms.models by itself (no extension loaded, nothing imported before)
+    defines every table of the migrated schema that no extension defines."""
+    done = _fresh_python("""
+        import importlib, json
+        from wms.db import Base
+        import wms.models
+        core = set(Base.metadata.tables)
+        from wms.extensions import load_extensions
+        for extension in load_extensions():
+            for module in extension.model_modules:
+                importlib.import_module(module)
+        print(json.dumps({"core": sorted(core), "all": sorted(Base.metadata.tables)}))
+    """)
+    assert done.returncode == 0, done.stderr
+    tables = json.loads(done.stdout.strip().splitlines()[-1])
+    in_database = set(inspect(connection).get_table_names()) - {"alembic_version"}
+    extension_tables = set(tables["all"]) - set(tables["core"])
+    assert set(tables["all"]) == in_database
+    assert in_database - extension_tables == set(tables["core"])
+
+
+def test_every_core_models_module_is_in_the_registry():
+    import wms.models
+
+    found = {
+        ".".join(path.relative_to(ROOT).with_suffix("").parts)
+        for path in (ROOT / "wms").rglob("*models.py")
+    }
+    assert found - {"wms.models"} == {module.__name__ for module in wms.models.MODULES}
