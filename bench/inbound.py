@@ -155,9 +155,9 @@ def serve(url: str, port: int, workers: int) -> subprocess.Popen:
 def verify(url: str, scans_ok: int) -> dict:
     from sqlalchemy import func, select
 
+    from wms.checks import run_checks
     from wms.db import make_engine, make_sessionmaker
     from wms.inbound.models import Receipt
-    from wms.ledger.checks import run_checks
 
     engine = make_engine(url)
     try:

@@ -617,8 +617,8 @@ def _checkpoint(url: str) -> None:
 
 
 def verify_ledger(url: str) -> list[dict]:
+    from wms.checks import run_checks
     from wms.db import make_engine, make_sessionmaker
-    from wms.ledger.checks import run_checks
 
     engine = make_engine(url)
     try:

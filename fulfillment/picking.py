@@ -20,8 +20,7 @@ from wms.db import transaction, utcnow
 from wms.errors import InvalidState, NotFound, ValidationFailed
 from wms.facility.models import Layout, Location
 from wms.facility.rules import Geometry
-from wms.facility.services import ensure_location, get_location, layout_params, virtual_location
-from wms.inbound.services import station
+from wms.facility.services import ensure_location, get_location, layout_params, station, virtual_location
 from wms.inventory.models import Count, CountLocation, Task
 from wms.inventory.tasks import create_putaway_tasks
 from wms.ledger.events import withhold_available

@@ -16,14 +16,12 @@ from fulfillment.models import Order, OrderLine, Pick, PickList, Wave
 from fulfillment.orders import record_status
 from fulfillment.routing import largest_gap_route, optimal_route, s_shape_route
 from wms.auth.principal import Principal
-from wms.catalog.models import Sku
+from wms.catalog.models import Lot, Sku
 from wms.db import transaction
 from wms.errors import InvalidState, NotFound
 from wms.facility.models import Layout, Location
 from wms.facility.rules import Geometry, travel_distance_mm
-from wms.facility.services import get_warehouse, layout_params
-from wms.inbound.models import Lot
-from wms.inbound.services import station
+from wms.facility.services import get_warehouse, layout_params, station
 from wms.ledger.models import Balance
 
 DUE_WINDOW_S = 3600.0

@@ -24,9 +24,9 @@ from sqlalchemy.orm import Session
 from wms.app import create_app
 from wms.auth.principal import Principal
 from wms.auth.services import create_token
+from wms.checks import run_checks
 from wms.config import Settings
 from wms.db import Base, make_engine, make_sessionmaker
-from wms.ledger.checks import run_checks
 from wms.migrate import upgrade
 
 ADMIN = Principal.system("tests")

@@ -93,8 +93,9 @@ def tokens_create(role, name, seller, warehouses, channel, expires_at: datetime 
 
 @main.command()
 def check() -> None:
-    """Verify every ledger invariant over the whole database."""
-    from wms.ledger.checks import run_checks
+    """Verify every ledger invariant over the whole database, and the areas'
+    and extensions' checks."""
+    from wms.checks import run_checks
 
     engine, session = _session()
     try:

@@ -43,7 +43,8 @@ class Extension:
     demo: Callable | None = None
     # Connects its ledger-event subscribers; called once per process.
     subscribe: Callable[[], None] | None = None
-    # Extra invariant checks for `wms check`: check(session) -> CheckResult.
+    # Extra invariant checks for `wms check` (wms.ledger.checks.Check: number,
+    # name, run(session) -> list of violations), run after the core's.
     checks: Sequence[Callable] = ()
     # Named sections it adds to the core's pages (e.g. the portal's "orders").
     page_sections: dict[str, Callable] = field(default_factory=dict)

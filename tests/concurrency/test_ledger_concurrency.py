@@ -18,11 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from tests.factories import ADMIN, SellerFactory, SkuFactory, bind_factories, make_warehouse, put_stock
+from wms.checks import run_checks
 from wms.db import make_engine, make_sessionmaker
 from wms.errors import InsufficientStock
 from wms.facility.models import Location
 from wms.inventory.services import adjust_stock, move_stock
-from wms.ledger.checks import run_checks
 from wms.ledger.models import Balance, Reservation, StockLevel
 from wms.ledger.services import release_reservation, reserve_stock
 

@@ -17,7 +17,7 @@ from tests.fulfillment.conftest import (
     place,
     plan,
 )
-from wms.inbound.models import Lot
+from wms.catalog.models import Lot
 
 BIG = (400, 300, 200)  # 24 litres a unit; are 1 litre (200 x 100 x 50 mm)
 VOLUME = {"A-1": 1_000_000, "A-2": 1_000_000, "A-3": 24_000_000}

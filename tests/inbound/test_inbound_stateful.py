@@ -22,6 +22,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from sqlalchemy import func, select
 
 from tests.factories import ADMIN, make_world
+from wms.checks import run_checks
 from wms.db import make_sessionmaker
 from wms.errors import InsufficientStock, InvalidState, ValidationFailed
 from wms.facility.models import Location, Warehouse
@@ -31,7 +32,6 @@ from wms.inventory.models import Task
 from wms.inventory.services import list_stock
 from wms.inventory.tasks import _bin_cache, complete_task
 from wms.inventory.transfers import create_transfer, receive_transfer
-from wms.ledger.checks import run_checks
 from wms.ledger.models import Balance, Movement
 
 WAREHOUSES = ("WH1", "WH2")

@@ -1,4 +1,4 @@
-"""The pure putaway rule (wms.inbound.rules): capacity by volume and weight,
+"""The pure putaway rule (wms.inventory.rules): capacity by volume and weight,
 one SKU per bin unless the bin already holds it, bins holding the SKU first,
 then the free bins nearest to the dock, and a quantity split over bins when
 one is not enough."""
@@ -7,7 +7,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wms.inbound.rules import Bin, Unit, fits, plan_putaway, units_that_fit
+from wms.inventory.rules import Bin, Unit, fits, plan_putaway, units_that_fit
 
 SKU = 7
 OTHER = 8

@@ -1,5 +1,5 @@
 """Putaway tasks: each good receipt creates tasks with suggested bins (the
-rule of wms.inbound.rules over the warehouse's real occupancy), and
+rule of wms.inventory.rules over the warehouse's real occupancy), and
 completing a task (POST /tasks/{id}/complete) moves the units from the dock
 to the scanned bin.
 

@@ -24,7 +24,8 @@ from tests.inbound.conftest import (
     stock_of,
     table_counts,
 )
-from wms.inbound.models import AsnLine, Lot, Receipt
+from wms.catalog.models import Lot
+from wms.inbound.models import AsnLine, Receipt
 from wms.inventory.models import Task
 
 

@@ -25,10 +25,10 @@ from hypothesis.stateful import (
 from sqlalchemy import func, select
 
 from tests.factories import ADMIN, SellerFactory, SkuFactory, bind_factories, make_warehouse
+from wms.checks import run_checks
 from wms.db import make_sessionmaker
 from wms.errors import InsufficientStock, InvalidState
 from wms.inventory.services import adjust_stock, list_location_balances, list_stock, move_stock
-from wms.ledger.checks import run_checks
 from wms.ledger.models import Movement
 from wms.ledger.rules import bucket_for
 from wms.ledger.services import release_reservation, reserve_stock

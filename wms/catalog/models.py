@@ -1,11 +1,12 @@
-"""Sellers, their SKUs and the SKUs' barcodes."""
+"""Sellers, their SKUs, the SKUs' barcodes, and the lots of lot-tracked SKUs."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Date,
     ForeignKey,
     ForeignKeyConstraint,
     Integer,
@@ -79,3 +80,15 @@ class Barcode(Base):
     code: Mapped[str] = mapped_column(String(64), index=True)
 
     sku: Mapped[Sku] = relationship(back_populates="barcodes", overlaps="barcodes")
+
+
+class Lot(Base):
+    """A lot of an expiry-tracked SKU and its expiry date, as first received."""
+
+    __tablename__ = "lots"
+    __table_args__ = (UniqueConstraint("sku_id", "lot"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sku_id: Mapped[int] = mapped_column(ForeignKey("skus.id"))
+    lot: Mapped[str] = mapped_column(String(64))
+    expiry: Mapped[date | None] = mapped_column(Date)

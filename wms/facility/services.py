@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from wms.auth.principal import Principal
 from wms.db import transaction
-from wms.errors import Conflict, NotFound, ValidationFailed
+from wms.errors import Conflict, InvalidState, NotFound, ValidationFailed
 from wms.facility.models import LOCATION_KINDS, PHYSICAL_KINDS, Layout, Location, Warehouse
 from wms.facility.rules import Geometry, LayoutParams, generate_layout, travel_distance_mm
 
@@ -179,6 +179,19 @@ def virtual_location(session: Session, warehouse_id: int, kind: str) -> Location
     return session.scalars(
         select(Location).where(Location.warehouse_id == warehouse_id, Location.code == VIRTUAL_LOCATIONS[kind])
     ).one()
+
+
+def station(session: Session, warehouse_id: int, kind: str) -> Location:
+    """The warehouse's dock or quarantine location (the first, if several)."""
+    loc = session.scalar(
+        select(Location)
+        .where(Location.warehouse_id == warehouse_id, Location.kind == kind, Location.active.is_(True))
+        .order_by(Location.id)
+        .limit(1)
+    )
+    if loc is None:
+        raise InvalidState(f"the warehouse has no active {kind} location")
+    return loc
 
 
 def geometry(session: Session, warehouse_id: int) -> Geometry:

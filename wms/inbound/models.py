@@ -96,15 +96,3 @@ class Receipt(Base):
     unplanned: Mapped[bool] = mapped_column(default=False)
     actor_token_id: Mapped[int | None] = mapped_column(ForeignKey("tokens.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class Lot(Base):
-    """A lot of an expiry-tracked SKU and its expiry date, as first received."""
-
-    __tablename__ = "lots"
-    __table_args__ = (UniqueConstraint("sku_id", "lot"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    sku_id: Mapped[int] = mapped_column(ForeignKey("skus.id"))
-    lot: Mapped[str] = mapped_column(String(64))
-    expiry: Mapped[date | None] = mapped_column(Date)

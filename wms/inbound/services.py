@@ -12,31 +12,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from wms.auth.principal import Principal
-from wms.catalog.models import Seller, Sku
+from wms.catalog.models import Lot, Seller, Sku
 from wms.catalog.services import owning_seller, resolve_barcode, resolve_sku
 from wms.db import transaction, utcnow
 from wms.errors import Conflict, InvalidState, NotFound, ValidationFailed
-from wms.facility.models import Location, Warehouse
-from wms.facility.services import resolve_warehouse, virtual_location
-from wms.inbound.models import TRANSPORT_MODES, Asn, AsnLine, Lot, Receipt
+from wms.facility.models import Warehouse
+from wms.facility.services import resolve_warehouse, station, virtual_location
+from wms.inbound.models import TRANSPORT_MODES, Asn, AsnLine, Receipt
 from wms.inventory.tasks import create_putaway_tasks
 from wms.ledger.rules import PostingLine
 from wms.ledger.services import change_expected, post_movement
 
 OPEN_STATUSES = ("expected", "receiving")
-
-
-def station(session: Session, warehouse_id: int, kind: str) -> Location:
-    """The warehouse's dock or quarantine location (the first, if several)."""
-    loc = session.scalar(
-        select(Location)
-        .where(Location.warehouse_id == warehouse_id, Location.kind == kind, Location.active.is_(True))
-        .order_by(Location.id)
-        .limit(1)
-    )
-    if loc is None:
-        raise InvalidState(f"the warehouse has no active {kind} location")
-    return loc
 
 
 def check_lot(session: Session, sku: Sku, lot: str | None, expiry: date | None) -> str:

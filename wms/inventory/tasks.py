@@ -13,8 +13,8 @@ from wms.errors import InvalidState, NotFound, ValidationFailed
 from wms.facility.models import Location, Warehouse
 from wms.facility.rules import travel_distance_mm
 from wms.facility.services import geometry, get_location, get_warehouse
-from wms.inbound.rules import Bin, Unit, fits, plan_putaway, units_that_fit
 from wms.inventory.models import TASK_STATUSES, TASK_TYPES, Task
+from wms.inventory.rules import Bin, Unit, fits, plan_putaway, units_that_fit
 from wms.ledger.models import Balance
 from wms.ledger.rules import PostingLine
 from wms.ledger.services import post_movement

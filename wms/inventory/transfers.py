@@ -11,14 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wms.auth.principal import Principal
-from wms.catalog.models import Seller, Sku
+from wms.catalog.models import Lot, Seller, Sku
 from wms.catalog.services import resolve_sku
 from wms.db import transaction, utcnow
 from wms.errors import InsufficientStock, InvalidState, NotFound, ValidationFailed
 from wms.facility.models import Location, Warehouse
-from wms.facility.services import resolve_warehouse, virtual_location
-from wms.inbound.models import Lot
-from wms.inbound.services import station
+from wms.facility.services import resolve_warehouse, station, virtual_location
 from wms.inventory.models import Transfer, TransferLine
 from wms.inventory.tasks import create_putaway_tasks
 from wms.ledger.models import Balance
