@@ -14,7 +14,8 @@ from werkzeug.exceptions import HTTPException
 from wms import idempotency
 from wms.auth.services import authenticate
 from wms.config import ConfigError, Settings
-from wms.db import discard_after_commit, make_engine, make_sessionmaker
+from wms.db import make_engine, make_sessionmaker
+from wms.db import rollback as rollback_session
 from wms.errors import DomainError
 from wms.extensions import load_extensions
 from wms.http import ProblemSchema, get_session, problem, problem_from
@@ -203,8 +204,7 @@ def _register_hooks(app: Flask) -> None:
 def _rollback() -> None:
     session = g.get("db_session")
     if session is not None:
-        session.rollback()
-        discard_after_commit(session)
+        rollback_session(session)
 
 
 def _register_health(app: Flask) -> None:

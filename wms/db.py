@@ -1,16 +1,36 @@
-"""Engine, sessions, the declarative Base, and the write-transaction helper.
+"""Engine, sessions, the declarative Base, and the write scope.
 
-One service call is one transaction: services wrap their work in
-``transaction(session)``, which commits once at the end. On SQLite that
-transaction starts with BEGIN IMMEDIATE, because a deferred transaction that
-reads and then writes fails with SQLITE_BUSY instead of waiting for the lock.
+The write rule, in one place: **a service commits, unless the request defers;
+then the request commits once, together with its stored response.**
+
+::
+
+    service call (CLI, demo, tests, a request without a key)
+      with transaction(session):      BEGIN (IMMEDIATE on SQLite)
+          work, nested services join  ──────────────────────────────
+      COMMIT ──> after-commit hooks   (each in a transaction of its own)
+
+    idempotent request (Idempotency-Key header, or a web form's key)
+      claim_key         INSERT the claim; COMMIT          defer_commits(session, key id)
+      view → services   with transaction(session): work; FLUSH only (scope.pending)
+      record_response   UPDATE the key with the response; COMMIT work + response together
+                        ──> after-commit hooks                          end_deferral(session)
+      on error          ROLLBACK; hooks dropped; the claim released (5xx) or the error recorded (4xx)
+
+Everything this needs to remember lives in one ``WriteScope`` per session
+(``write_scope(session)``): whether a transaction is running (services called
+by services join it), whether commits are deferred and for which idempotency
+key (the ledger stamps it on each movement), whether deferred work is waiting,
+and the after-commit hooks. On SQLite a write transaction starts with BEGIN
+IMMEDIATE (``begin_write``), because a deferred transaction that reads and
+then writes fails with SQLITE_BUSY instead of waiting for the lock.
 """
 from __future__ import annotations
 
-import contextvars
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, MetaData, create_engine, event
@@ -55,11 +75,6 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-# Set while a service runs a write transaction; the SQLite "begin" listener
-# reads it to choose BEGIN IMMEDIATE over a plain deferred BEGIN.
-_write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("wms_write_intent", default=False)
-
-
 def is_sqlite(url_or_engine) -> bool:
     url = str(getattr(url_or_engine, "url", url_or_engine))
     return url.startswith("sqlite")
@@ -97,7 +112,7 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if _write_intent.get() else "BEGIN")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(_WRITE) else "BEGIN")
 
 
 def make_sessionmaker(bind, **kwargs) -> sessionmaker[Session]:
@@ -105,72 +120,106 @@ def make_sessionmaker(bind, **kwargs) -> sessionmaker[Session]:
     return sessionmaker(bind=bind, **kwargs)
 
 
-# An idempotent HTTP request stores its response in the same transaction as
-# the work it did; while it runs, a service's commit only flushes and the
-# request commits once the response is recorded.
-DEFER_COMMIT = "wms_defer_commit"
-PENDING_WRITES = "wms_pending_writes"
+# The execution option that marks a connection's transaction as a write:
+# the SQLite "begin" listener reads it to choose BEGIN IMMEDIATE.
+_WRITE = "wms_write"
+_SCOPE = "wms_write_scope"
+
+
+@dataclass
+class WriteScope:
+    """What a session's writes must remember (one per session)."""
+
+    # Nesting depth of transaction(): a service called by another joins its transaction.
+    depth: int = 0
+    # Set while an idempotent request runs: services flush, the request commits.
+    deferred: bool = False
+    # The request's idempotency key (stamped on the movements it posts).
+    idempotency_key_id: int | None = None
+    # Deferred work flushed and not yet committed.
+    pending: bool = False
+    # fn(session) to run once the current write transaction has committed.
+    after_commit: list[Callable[[Session], None]] = field(default_factory=list)
+
+
+def write_scope(session: Session) -> WriteScope:
+    scope = session.info.get(_SCOPE)
+    if scope is None:
+        scope = session.info[_SCOPE] = WriteScope()
+    return scope
+
+
+def begin_write(session: Session) -> None:
+    """Start the session's next transaction as a write (BEGIN IMMEDIATE on
+    SQLite); a transaction already running is left as it is."""
+    if not session.in_transaction():
+        session.connection(execution_options={_WRITE: True})
 
 
 @contextmanager
 def transaction(session: Session) -> Iterator[Session]:
-    """Run a service's work as one write transaction, committed at the end.
-
-    Re-entrant: a service called from inside another joins its transaction.
-    """
-    if _write_intent.get():
+    """Run a service's work as one write transaction, committed at the end
+    (or only flushed while the request defers). Re-entrant: a service called
+    from inside another joins its transaction."""
+    scope = write_scope(session)
+    if scope.depth:
         yield session
         return
-    if session.in_transaction() and not session.info.get(PENDING_WRITES):
+    if session.in_transaction() and not scope.pending:
         if session.new or session.dirty or session.deleted:
             raise RuntimeError("a write transaction must not start with unflushed changes")
         # End the read transaction (auth lookups) so the write starts afresh
         # with BEGIN IMMEDIATE on SQLite.
         session.commit()
-    token = _write_intent.set(True)
+    begin_write(session)
+    scope.depth += 1
     try:
         yield session
-        if session.info.get(DEFER_COMMIT):
+        if scope.deferred:
             session.flush()
-            session.info[PENDING_WRITES] = True
+            scope.pending = True
         else:
             session.commit()
     except BaseException:
-        session.rollback()
-        session.info.pop(AFTER_COMMIT, None)
+        rollback(session)
         raise
     finally:
-        _write_intent.reset(token)
-    if not session.info.get(DEFER_COMMIT):
+        scope.depth -= 1
+    if not scope.deferred:
         run_after_commit(session)
 
 
-AFTER_COMMIT = "wms_after_commit"
+def defer_commits(session: Session, idempotency_key_id: int) -> None:
+    """From now on services only flush: the request commits their work once,
+    with the response it stores under this idempotency key."""
+    scope = write_scope(session)
+    scope.deferred, scope.idempotency_key_id, scope.pending = True, idempotency_key_id, False
 
 
-def after_commit(session: Session, fn) -> None:
+def end_deferral(session: Session) -> None:
+    """Services commit for themselves again (the request is answered)."""
+    scope = write_scope(session)
+    scope.deferred, scope.idempotency_key_id, scope.pending = False, None, False
+
+
+def after_commit(session: Session, fn: Callable[[Session], None]) -> None:
     """Run fn(session) once the current write transaction has committed, in
     a transaction of its own (work that must not hold this one's locks)."""
-    hooks = session.info.setdefault(AFTER_COMMIT, [])
+    hooks = write_scope(session).after_commit
     if fn not in hooks:
         hooks.append(fn)
 
 
-def discard_after_commit(session: Session) -> None:
-    session.info.pop(AFTER_COMMIT, None)
+def rollback(session: Session) -> None:
+    """Roll back the session's transaction; its after-commit hooks are dropped
+    with it (what they would follow never happened)."""
+    session.rollback()
+    scope = write_scope(session)
+    scope.after_commit.clear()
+    scope.pending = False
 
 
 def run_after_commit(session: Session) -> None:
-    while session.info.get(AFTER_COMMIT):
-        fn = session.info[AFTER_COMMIT].pop(0)
-        fn(session)
-
-
-@contextmanager
-def write_intent() -> Iterator[None]:
-    """Mark the next transaction begun in this context as a write."""
-    token = _write_intent.set(True)
-    try:
-        yield
-    finally:
-        _write_intent.reset(token)
+    hooks = write_scope(session).after_commit
+    while hooks:
+        hooks.pop(0)(session)

@@ -2,8 +2,8 @@
 
 A first request claims its key (committed at once, so a concurrent duplicate
 sees it and gets 409 idempotency_key_in_use). The request's work then runs
-with its commit deferred, and the response is stored in the same transaction
-as the work: either both are committed or neither is, so a retry after a
+with its commit deferred (wms.db's write scope: ``defer_commits``), and the
+response is stored in the same transaction as the work: either both are committed or neither is, so a retry after a
 crash either replays the stored response or does the work for the first
 time, never twice. A claim whose worker died (in flight for longer than the
 lock timeout, its work never committed) is taken over by the next retry.
@@ -21,11 +21,10 @@ from flask import Flask, Response, current_app, g, json, request
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from wms.db import DEFER_COMMIT, PENDING_WRITES, discard_after_commit, run_after_commit, utcnow, write_intent
+from wms.db import begin_write, defer_commits, end_deferral, rollback, run_after_commit, utcnow
 from wms.errors import BadRequest, IdempotencyKeyInUse, IdempotencyKeyReused
 from wms.http import get_session, problem_from
 from wms.idempotency_models import IdempotencyKey
-from wms.ledger.services import IDEMPOTENCY_KEY_INFO
 
 HEADER = "Idempotency-Key"
 FORM_FIELD = "idempotency_key"
@@ -101,29 +100,28 @@ def claim_key(on_error=problem_from) -> Response | None:
     if session.in_transaction():
         session.commit()  # end the read transaction of authentication
     now = utcnow()
-    with write_intent():
-        insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(_keys)
-        key_id = session.execute(
-            insert.values(
-                token_id=token_id, key=key, request_hash=request_hash, method=request.method,
-                path=request.full_path[:500], status="in_flight", locked_at=now, created_at=now,
-            )
-            .on_conflict_do_nothing(index_elements=["token_id", "key"])
-            .returning(_keys.c.id)
-        ).scalar()
-        if key_id is None:
-            row = session.scalars(
-                select(IdempotencyKey).where(IdempotencyKey.token_id == token_id, IdempotencyKey.key == key)
-            ).one()
-            outcome = _existing(session, row, request_hash, on_error)
-            if isinstance(outcome, Response):
-                session.commit()
-                return outcome
-            key_id = outcome
-        session.commit()
+    begin_write(session)
+    insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(_keys)
+    key_id = session.execute(
+        insert.values(
+            token_id=token_id, key=key, request_hash=request_hash, method=request.method,
+            path=request.full_path[:500], status="in_flight", locked_at=now, created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["token_id", "key"])
+        .returning(_keys.c.id)
+    ).scalar()
+    if key_id is None:
+        row = session.scalars(
+            select(IdempotencyKey).where(IdempotencyKey.token_id == token_id, IdempotencyKey.key == key)
+        ).one()
+        outcome = _existing(session, row, request_hash, on_error)
+        if isinstance(outcome, Response):
+            session.commit()
+            return outcome
+        key_id = outcome
+    session.commit()
     g.idempotency_key_id = key_id
-    session.info[DEFER_COMMIT] = True
-    session.info[IDEMPOTENCY_KEY_INFO] = key_id
+    defer_commits(session, key_id)
     return None
 
 
@@ -154,32 +152,29 @@ def record_response(response: Response) -> Response:
     if key_id is None:
         return response
     session = get_session()
-    _end_deferral(session)
+    end_deferral(session)
     if response.status_code >= 400:
-        session.rollback()  # an error changes nothing; only its answer is kept
-        discard_after_commit(session)
+        rollback(session)  # an error changes nothing; only its answer is kept
     if response.status_code >= 500:
-        session.rollback()
         _release(session, key_id)
         return response
     try:
-        with write_intent():
-            session.execute(
-                update(_keys)
-                .where(_keys.c.id == key_id)
-                .values(
-                    status="completed",
-                    response_status=response.status_code,
-                    response_body=response.get_data(as_text=True),
-                    response_content_type=response.content_type,
-                    response_location=response.headers.get("Location"),
-                    completed_at=utcnow(),
-                )
+        begin_write(session)
+        session.execute(
+            update(_keys)
+            .where(_keys.c.id == key_id)
+            .values(
+                status="completed",
+                response_status=response.status_code,
+                response_body=response.get_data(as_text=True),
+                response_content_type=response.content_type,
+                response_location=response.headers.get("Location"),
+                completed_at=utcnow(),
             )
-            session.commit()
+        )
+        session.commit()
     except Exception:
-        session.rollback()
-        discard_after_commit(session)
+        rollback(session)
         _release(session, key_id)
         raise
     run_after_commit(session)
@@ -191,23 +186,16 @@ def release_on_teardown(exc: BaseException | None) -> None:
     if key_id is None or "db_session" not in g:
         return
     session = g.db_session
-    _end_deferral(session)
-    session.rollback()
-    discard_after_commit(session)
+    end_deferral(session)
+    rollback(session)
     _release(session, key_id)
-
-
-def _end_deferral(session) -> None:
-    session.info.pop(DEFER_COMMIT, None)
-    session.info.pop(PENDING_WRITES, None)
-    session.info.pop(IDEMPOTENCY_KEY_INFO, None)
 
 
 def _release(session, key_id: int) -> None:
     """Forget a claim whose request failed, so that a retry can run it."""
-    with write_intent():
-        session.execute(_keys.delete().where(_keys.c.id == key_id, _keys.c.status == "in_flight"))
-        session.commit()
+    begin_write(session)
+    session.execute(_keys.delete().where(_keys.c.id == key_id, _keys.c.status == "in_flight"))
+    session.commit()
 
 
 def init_app(app: Flask) -> None:

@@ -29,15 +29,12 @@ from dataclasses import dataclass, field
 from blinker import Namespace
 from sqlalchemy.orm import Session
 
-from wms.db import after_commit
+from wms.db import after_commit, write_scope
 
 _signals = Namespace()
 
 levels_changed = _signals.signal("levels-changed")
 stock_available = _signals.signal("stock-available")
-
-_AVAILABLE = "wms_ledger_available"
-
 
 @dataclass(frozen=True)
 class LevelChange:
@@ -59,21 +56,38 @@ def announce_levels(session: Session, changes: list[LevelChange]) -> None:
         levels_changed.send(session, changes=sorted(changes, key=lambda c: (c.warehouse_id, c.sku_id)))
 
 
+class _Arrivals:
+    """The after-commit hook of one write transaction: the (warehouse, SKU)
+    pairs it made available. It lives in the session's write scope, so a
+    rollback forgets it with the rest of the transaction."""
+
+    def __init__(self) -> None:
+        self.keys: set[tuple[int, int]] = set()
+
+    def __call__(self, session: Session) -> None:
+        if self.keys:
+            stock_available.send(session, keys=sorted(self.keys))
+
+
+def _arrivals(session: Session, *, create: bool) -> _Arrivals | None:
+    hooks = write_scope(session).after_commit
+    found = next((hook for hook in hooks if isinstance(hook, _Arrivals)), None)
+    if found is None and create:
+        found = _Arrivals()
+        after_commit(session, found)
+    return found
+
+
 def announce_available(session: Session, keys: list[tuple[int, int]]) -> None:
     """Queue (warehouse, SKU) pairs whose available stock grew; subscribers
     hear of them once the transaction has committed."""
     if keys and stock_available.receivers:
-        session.info.setdefault(_AVAILABLE, set()).update(keys)
-        after_commit(session, _send_available)
+        _arrivals(session, create=True).keys.update(keys)
 
 
 def withhold_available(session: Session, key: tuple[int, int]) -> None:
     """Do not announce what this transaction has made available so far for
     this (warehouse, SKU)."""
-    session.info.get(_AVAILABLE, set()).discard(key)
-
-
-def _send_available(session: Session) -> None:
-    keys = sorted(session.info.pop(_AVAILABLE, set()))
-    if keys:
-        stock_available.send(session, keys=keys)
+    arrivals = _arrivals(session, create=False)
+    if arrivals is not None:
+        arrivals.keys.discard(key)

@@ -19,7 +19,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from wms.auth.principal import Principal
 from wms.catalog.models import Sku
-from wms.db import transaction, utcnow
+from wms.db import transaction, utcnow, write_scope
 from wms.errors import InsufficientStock, InvalidState, NotFound, ValidationFailed
 from wms.facility.models import Location
 from wms.ledger.events import LevelChange, announce_available, announce_levels
@@ -33,8 +33,6 @@ from wms.ledger.models import (
     StockLevel,
 )
 from wms.ledger.rules import PostingLine, level_deltas, net_lines, unbalanced
-
-IDEMPOTENCY_KEY_INFO = "wms_idempotency_key_id"
 
 _balances = Balance.__table__
 _levels = StockLevel.__table__
@@ -157,7 +155,7 @@ def post_movement(
             "reason": reason,
             "note": note,
             "actor_token_id": actor.token_id if actor else None,
-            "idempotency_key_id": session.info.get(IDEMPOTENCY_KEY_INFO),
+            "idempotency_key_id": write_scope(session).idempotency_key_id,
             "created_at": utcnow(),
         }
         movement_id = session.execute(_INSERT_MOVEMENT, values).scalar_one()

@@ -17,7 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from wms import idempotency
 from wms.auth.services import authenticate
-from wms.db import discard_after_commit
+from wms.db import rollback as rollback_session
 from wms.errors import BadRequest, DomainError, IdempotencyKeyInUse, IdempotencyKeyReused, Unauthenticated
 from wms.http import get_session
 
@@ -141,8 +141,7 @@ def safe_next(target: str | None) -> str | None:
 def rollback() -> None:
     db = g.get("db_session")
     if db is not None:
-        db.rollback()
-        discard_after_commit(db)
+        rollback_session(db)
 
 
 def error_page(status: int, title: str, message: str):
