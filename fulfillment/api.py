@@ -1,7 +1,7 @@
 """Routes: /orders, /warehouses/{code}/waves, /waves, /pick-lists, picks, pack, ship."""
 from flask_smorest import Blueprint
 
-from fulfillment import orders, picking, waves
+from fulfillment import orders, picking, queries, waves
 from fulfillment.schemas import (
     ConfirmPickSchema,
     CreateOrderSchema,
@@ -13,6 +13,7 @@ from fulfillment.schemas import (
     ShipOrderSchema,
     WaveSchema,
 )
+from fulfillment.views import order_view, order_views, pick_list_view, wave_view
 from wms.http import current_principal, get_session, list_page
 from wms.idempotency import requires_idempotency_key
 from wms.schemas import page_of
@@ -25,28 +26,28 @@ blp = Blueprint("fulfillment", __name__, description="Orders, waves, picking, pa
 @blp.response(201, OrderSchema)
 def create_order(data):
     session = get_session()
-    return orders.order_view(session, orders.create_order(session, current_principal(), data))
+    return order_view(session, orders.create_order(session, current_principal(), data))
 
 
 @blp.get("/orders")
 @blp.arguments(OrderQuerySchema, location="query")
 @blp.response(200, page_of(OrderSchema))
 def list_orders(args):
-    return list_page(args, orders.list_orders, each=orders.order_view)
+    return list_page(args, queries.list_orders, views=order_views)
 
 
 @blp.get("/orders/<int:order_id>")
 @blp.response(200, OrderSchema)
 def get_order(order_id):
     session = get_session()
-    return orders.order_view(session, orders.get_order(session, current_principal(), order_id), with_history=True)
+    return order_view(session, queries.get_order(session, current_principal(), order_id), with_history=True)
 
 
 @blp.post("/orders/<int:order_id>/cancel")
 @blp.response(200, OrderSchema)
 def cancel_order(order_id):
     session = get_session()
-    return orders.order_view(session, orders.cancel_order(session, current_principal(), order_id), with_history=True)
+    return order_view(session, orders.cancel_order(session, current_principal(), order_id), with_history=True)
 
 
 @blp.post("/orders/<int:order_id>/pack")
@@ -54,7 +55,7 @@ def cancel_order(order_id):
 @blp.response(200, OrderSchema)
 def pack_order(data, order_id):
     session = get_session()
-    return orders.order_view(session, picking.pack_order(session, current_principal(), order_id, **data))
+    return order_view(session, picking.pack_order(session, current_principal(), order_id, **data))
 
 
 @blp.post("/orders/<int:order_id>/ship")
@@ -62,7 +63,7 @@ def pack_order(data, order_id):
 @blp.response(200, OrderSchema)
 def ship_order(data, order_id):
     session = get_session()
-    return orders.order_view(session, picking.ship_order(session, current_principal(), order_id, **data))
+    return order_view(session, picking.ship_order(session, current_principal(), order_id, **data))
 
 
 @blp.post("/warehouses/<code>/waves")
@@ -70,21 +71,21 @@ def ship_order(data, order_id):
 @blp.response(201, WaveSchema)
 def create_wave(data, code):
     session = get_session()
-    return waves.wave_view(session, waves.plan_wave(session, current_principal(), code, **data))
+    return wave_view(session, waves.plan_wave(session, current_principal(), code, **data))
 
 
 @blp.get("/waves/<int:wave_id>")
 @blp.response(200, WaveSchema)
 def get_wave(wave_id):
     session = get_session()
-    return waves.wave_view(session, waves.get_wave(session, current_principal(), wave_id))
+    return wave_view(session, queries.get_wave(session, current_principal(), wave_id))
 
 
 @blp.get("/pick-lists/<int:pick_list_id>")
 @blp.response(200, PickListSchema)
 def get_pick_list(pick_list_id):
     session = get_session()
-    return waves.pick_list_view(session, waves.get_pick_list(session, current_principal(), pick_list_id))
+    return pick_list_view(session, queries.get_pick_list(session, current_principal(), pick_list_id))
 
 
 @blp.post("/pick-lists/<int:pick_list_id>/picks/<int:seq>/confirm")
@@ -94,4 +95,4 @@ def get_pick_list(pick_list_id):
 def confirm_pick(data, pick_list_id, seq):
     session = get_session()
     pick_list = picking.confirm_pick(session, current_principal(), pick_list_id, seq, **data)
-    return waves.pick_list_view(session, pick_list)
+    return pick_list_view(session, pick_list)

@@ -1,6 +1,8 @@
 """How fulfillment plugs into the core (read by wms.extensions)."""
 from __future__ import annotations
 
+import click
+
 from wms.extensions import Extension
 
 
@@ -17,16 +19,39 @@ def _allocate_backorders(session, *, keys) -> None:
     allocate_backorders(session, keys)
 
 
+@click.group("orders")
+def orders_command() -> None:
+    """Orders."""
+
+
+@orders_command.command("allocate-backorders")
+def allocate_backorders_command() -> None:
+    """Allocate every backorder that stock now allows, oldest first (stock
+    arrivals do this at once; run it after a crash or from cron to heal)."""
+    from fulfillment.orders import allocate_all_backorders
+    from wms.cli import open_session
+
+    engine, session = open_session()
+    try:
+        count = allocate_all_backorders(session)
+    finally:
+        session.close()
+        engine.dispose()
+    click.echo(f"{count} backorder(s) allocated")
+
+
 def register() -> Extension:
     from fulfillment.api import blp
     from fulfillment.demo import demo_orders
-    from fulfillment.web import orders_page
+    from fulfillment.web import bp, home_menu, orders_page
 
     return Extension(
         name="fulfillment",
         api_blueprints=[blp],
+        web_blueprints=[bp],
+        cli_commands=[orders_command],
         model_modules=["fulfillment.models"],
         demo=demo_orders,
         subscribe=_subscribe,
-        page_sections={"orders": orders_page},
+        page_sections={"orders": orders_page, "home_menu": home_menu},
     )

@@ -13,11 +13,22 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
 
+from wms.auth.principal import Principal
 from wms.db import Base, UTCDateTime, utcnow
+from wms.errors import InvalidState
 
 ORDER_STATUSES = ("backordered", "allocated", "picking", "picked", "packed", "shipped", "cancelled")
+# Which status may follow which (None: a new order). Shipped and cancelled are final.
+TRANSITIONS: dict[str | None, frozenset[str]] = {
+    None: frozenset({"allocated", "backordered"}),
+    "backordered": frozenset({"allocated", "cancelled"}),
+    "allocated": frozenset({"picking", "cancelled"}),
+    "picking": frozenset({"picked", "backordered", "cancelled"}),
+    "picked": frozenset({"packed", "cancelled"}),
+    "packed": frozenset({"shipped", "cancelled"}),
+}
 
 
 class Order(Base):
@@ -55,6 +66,25 @@ class Order(Base):
     shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     lines: Mapped[list[OrderLine]] = relationship(order_by="OrderLine.id", lazy="selectin")
+
+    def start(self, status: str, actor: Principal | None, note: str | None = None) -> None:
+        """A new (flushed) order's first status, recorded as coming from none."""
+        self._change(None, status, actor, note)
+
+    def move_to(self, status: str, actor: Principal | None, note: str | None = None) -> None:
+        """Change the status and record when, by whom and why; a change the
+        life cycle does not allow (TRANSITIONS) is InvalidState."""
+        self._change(self.status, status, actor, note)
+
+    def _change(self, from_status: str | None, status: str, actor: Principal | None, note: str | None) -> None:
+        if status not in TRANSITIONS.get(from_status, ()):
+            raise InvalidState(f"order {self.reference} is {from_status or 'new'}; it cannot become {status}")
+        object_session(self).add(OrderEvent(
+            order_id=self.id, from_status=from_status, to_status=status,
+            actor_token_id=actor.token_id if actor else None,
+            actor=(actor.name or actor.role) if actor else "system", note=note,
+        ))
+        self.status = status
 
 
 class OrderLine(Base):

@@ -1,6 +1,7 @@
 """Orders: creation, allocation (all lines at once in one warehouse, or
 nothing and a backorder), backorders allocated in arrival order when stock
-arrives, cancellation, and the status history."""
+arrives, and cancellation. Status changes are the Order model's behaviour
+(Order.move_to records the history); reads are in fulfillment.queries."""
 
 from __future__ import annotations
 
@@ -8,46 +9,19 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from fulfillment.models import Order, OrderEvent, OrderLine
+from fulfillment.models import Order, OrderLine
+from fulfillment.picking import drop_open_picks, return_picked_units
+from fulfillment.queries import get_order
 from wms.auth.principal import Principal
-from wms.catalog.models import Seller, Sku
+from wms.catalog.models import Seller
 from wms.catalog.services import owning_seller, resolve_sku
 from wms.db import after_commit, transaction
-from wms.errors import Conflict, InsufficientStock, InvalidState, NotFound, ValidationFailed
+from wms.errors import Conflict, InsufficientStock, InvalidState, ValidationFailed
 from wms.facility.models import Warehouse
-from wms.facility.services import resolve_warehouse
 from wms.ledger.models import StockLevel
 from wms.ledger.services import release_reservation, reserve_stock
 
 OPEN_FOR_CANCEL = ("backordered", "allocated", "picking", "picked", "packed")
-
-
-def _event(
-    session: Session,
-    order: Order,
-    from_status: str | None,
-    to_status: str,
-    actor: Principal | None,
-    note: str | None = None,
-) -> None:
-    session.add(
-        OrderEvent(
-            order_id=order.id,
-            from_status=from_status,
-            to_status=to_status,
-            actor_token_id=actor.token_id if actor else None,
-            actor=(actor.name or actor.role) if actor else "system",
-            note=note,
-        )
-    )
-
-
-def record_status(
-    session: Session, order: Order, to_status: str, actor: Principal | None, note: str | None = None
-) -> None:
-    """Change an order's status and record when, by whom and why."""
-    _event(session, order, order.status, to_status, actor, note)
-    order.status = to_status
 
 
 def create_order(session: Session, actor: Principal, data: dict) -> Order:
@@ -97,10 +71,9 @@ def create_order(session: Session, actor: Principal, data: dict) -> Order:
                 f"order {reference} already exists for this seller", {"reference": "already exists"}
             ) from exc
         if allocate_order(session, order):
-            order.status = "allocated"
-            _event(session, order, None, "allocated", actor, "received; every line reserved")
+            order.start("allocated", actor, "received; every line reserved")
         else:
-            _event(session, order, None, "backordered", actor, "received; not enough stock in one warehouse")
+            order.start("backordered", actor, "received; not enough stock in one warehouse")
             # Stock released or put away meanwhile looked for backorders before
             # this one was committed, so could not see it: look again after.
             order_id = order.id
@@ -205,7 +178,7 @@ def allocate_backorder(session: Session, order_id: int) -> bool:
             return False  # a concurrent arrival allocated (or someone cancelled) it
         if not allocate_order(session, order):
             return False
-        record_status(session, order, "allocated", None, "stock arrived")
+        order.move_to("allocated", None, "stock arrived")
         return True
 
 
@@ -216,46 +189,9 @@ def allocate_all_backorders(session: Session) -> int:
     return sum(allocate_backorder(session, order_id) for order_id in ids)
 
 
-def get_order(session: Session, actor: Principal, order_id: int, *, for_update: bool = False) -> Order:
-    stmt = select(Order).where(Order.id == order_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    order = session.scalar(stmt)
-    if order is None or not actor.can_see_seller(order.seller_id):
-        raise NotFound("order not found")
-    if actor.role == "operator" and (order.warehouse_id is None or not actor.can_see_warehouse(order.warehouse_id)):
-        raise NotFound("order not found")
-    if actor.role == "channel" and order.channel_id != actor.channel_id:
-        raise NotFound("order not found")
-    return order
-
-
-def list_orders(
-    session: Session,
-    actor: Principal,
-    *,
-    status: str | None = None,
-    warehouse: str | None = None,
-    after_id: int = 0,
-    limit: int = 50,
-) -> list[Order]:
-    stmt = select(Order).where(
-        Order.id > after_id, actor.seller_filter(Order.seller_id), actor.warehouse_filter(Order.warehouse_id)
-    )
-    if actor.role == "channel":
-        stmt = stmt.where(Order.channel_id == actor.channel_id)
-    if status:
-        stmt = stmt.where(Order.status == status)
-    if warehouse:
-        stmt = stmt.where(Order.warehouse_id == resolve_warehouse(session, actor, warehouse).id)
-    return list(session.scalars(stmt.order_by(Order.id).limit(limit + 1)))
-
-
 def cancel_order(session: Session, actor: Principal, order_id: int) -> Order:
     """Release what is reserved; units already picked go back to storage
     through a putaway task. A shipped order is final."""
-    from fulfillment.picking import drop_open_picks, return_picked_units
-
     with transaction(session):
         order = get_order(session, actor, order_id, for_update=True)
         if order.status not in OPEN_FOR_CANCEL:
@@ -268,57 +204,6 @@ def cancel_order(session: Session, actor: Principal, order_id: int) -> Order:
                 release_reservation(session, line.reservation_id, line.allocated_qty - line.picked_qty)
             line.allocated_qty = line.picked_qty
         return_picked_units(session, order)
-        record_status(session, order, "cancelled", actor)
+        order.move_to("cancelled", actor)
         session.flush()
         return order
-
-
-def order_view(session: Session, order: Order, *, with_history: bool = False) -> dict:
-    skus = dict(session.execute(select(Sku.id, Sku.code).where(Sku.id.in_({ln.sku_id for ln in order.lines}))).all())
-    wh = (
-        session.scalar(select(Warehouse.code).where(Warehouse.id == order.warehouse_id)) if order.warehouse_id else None
-    )
-    view = {
-        "id": order.id,
-        "reference": order.reference,
-        "status": order.status,
-        "warehouse": wh,
-        "seller": session.scalar(select(Seller.code).where(Seller.id == order.seller_id)),
-        "channel": order.channel_id,
-        "ship_to": {
-            "name": order.ship_to_name,
-            "line1": order.ship_to_line1,
-            "city": order.ship_to_city,
-            "postal_code": order.ship_to_postal_code,
-            "country": order.ship_to_country,
-        },
-        "carrier": order.carrier,
-        "service_level": order.service_level,
-        "ship_by": order.ship_by,
-        "tracking_number": order.tracking_number,
-        "wave_id": order.wave_id,
-        "created_at": order.created_at,
-        "shipped_at": order.shipped_at,
-        "lines": [
-            {
-                "sku": skus[ln.sku_id],
-                "sku_id": ln.sku_id,
-                "qty": ln.qty,
-                "allocated_qty": ln.allocated_qty,
-                "picked_qty": ln.picked_qty,
-            }
-            for ln in order.lines
-        ],
-    }
-    if with_history:
-        view["history"] = [
-            {
-                "from_status": e.from_status,
-                "to_status": e.to_status,
-                "actor": e.actor,
-                "note": e.note,
-                "at": e.created_at,
-            }
-            for e in session.scalars(select(OrderEvent).where(OrderEvent.order_id == order.id).order_by(OrderEvent.id))
-        ]
-    return view

@@ -11,8 +11,7 @@ from sqlalchemy.orm import Session
 
 from fulfillment.bins import choose_bins
 from fulfillment.models import Carton, CartonLine, Order, OrderLine, Pick, PickList
-from fulfillment.orders import get_order, record_status
-from fulfillment.waves import get_pick_list, storage_stock
+from fulfillment.queries import get_order, get_pick_list, picked_by_lot, storage_stock
 from wms.auth.principal import Principal
 from wms.catalog.models import Sku
 from wms.catalog.services import resolve_barcode, resolve_sku
@@ -21,7 +20,7 @@ from wms.errors import InvalidState, NotFound, ValidationFailed
 from wms.facility.models import Layout, Location
 from wms.facility.rules import Geometry
 from wms.facility.services import ensure_location, get_location, layout_params, station, virtual_location
-from wms.inventory.models import Count, CountLocation, Task
+from wms.inventory.counts import raise_count
 from wms.inventory.tasks import create_putaway_tasks
 from wms.ledger.events import withhold_available
 from wms.ledger.rules import PostingLine
@@ -97,13 +96,10 @@ def confirm_pick(
 
 
 def _handle_short(session, actor, pick_list, pick, line, order, bin_, short: int) -> None:
-    # A count task for the bin, and a blind cycle count of it to do the job:
-    # submitting that count posts the variance and closes the task.
-    session.add(Task(warehouse_id=pick_list.warehouse_id, type="count", owner_id=line.owner_id, sku_id=line.sku_id,
-                     lot=pick.lot, qty=short, from_location_id=bin_.id, source_type="short_pick",
-                     source_id=pick.id))
-    session.add(Count(warehouse_id=pick_list.warehouse_id, note=f"short pick {pick_list.id}/{pick.seq}",
-                      locations=[CountLocation(location_id=bin_.id)]))
+    # The bin held less than the ledger says: inventory counts it.
+    raise_count(session, warehouse_id=pick_list.warehouse_id, location_id=bin_.id, sku_id=line.sku_id,
+                owner_id=line.owner_id, lot=pick.lot, qty=short, source_type="short_pick", source_id=pick.id,
+                note=f"short pick {pick_list.id}/{pick.seq}")
     layout = session.scalar(select(Layout).where(Layout.warehouse_id == pick_list.warehouse_id))
     pack = station(session, pick_list.warehouse_id, "pack")
     geometry = Geometry.of(layout_params(layout)) if layout else Geometry()
@@ -134,20 +130,10 @@ def _settle_order(session: Session, actor: Principal, order: Order) -> None:
         return
     session.refresh(order)
     if all(ln.picked_qty == ln.qty for ln in order.lines):
-        record_status(session, order, "picked", actor)
+        order.move_to("picked", actor)
     elif order.status == "picking":
         order.wave_id = None
-        record_status(session, order, "backordered", actor, "short pick: waiting for stock")
-
-
-def picked_by_lot(session: Session, order_id: int) -> dict[tuple[int, str], int]:
-    """Units picked for an order per (sku, lot): what is on the carts for it."""
-    rows = session.execute(
-        select(Pick.sku_id, Pick.lot, func.sum(Pick.picked_qty))
-        .where(Pick.order_id == order_id, Pick.picked_qty > 0)
-        .group_by(Pick.sku_id, Pick.lot)
-    ).all()
-    return {(sku_id, lot): int(q) for sku_id, lot, q in rows}
+        order.move_to("backordered", actor, "short pick: waiting for stock")
 
 
 def _relocate(source: Location, target: Location, units: dict[tuple[int, str], int]) -> list[PostingLine]:
@@ -183,7 +169,7 @@ def pack_order(session: Session, actor: Principal, order_id: int, *, cartons: li
         cart, pack = carts(session, order.warehouse_id), station(session, order.warehouse_id, "pack")
         post_movement(session, warehouse_id=order.warehouse_id, kind="pack", actor=actor, reference=f"order:{order.id}",
                       lines=_relocate(cart, pack, picked_by_lot(session, order.id)))
-        record_status(session, order, "packed", actor, f"{len(made)} carton(s)")
+        order.move_to("packed", actor, f"{len(made)} carton(s)")
         session.flush()
         return order
 
@@ -200,7 +186,7 @@ def ship_order(session: Session, actor: Principal, order_id: int, *, carrier: st
         post_movement(session, warehouse_id=order.warehouse_id, kind="ship", actor=actor, reference=f"order:{order.id}",
                       lines=_relocate(pack, customer, picked_by_lot(session, order.id)))
         order.carrier, order.tracking_number, order.shipped_at = carrier, tracking_number, utcnow()
-        record_status(session, order, "shipped", actor, f"{carrier} {tracking_number}")
+        order.move_to("shipped", actor, f"{carrier} {tracking_number}")
         session.flush()
         return order
 

@@ -1,22 +1,24 @@
-"""Fulfillment's web screens, added to the core web blueprint (wms.web):
-picking a pick list in route order (the next pick's bin and item in big
-letters; scan the bin, scan the item, say how many, fewer is a short pick),
-and the orders section of the seller portal. Installed by the composition
-root before the blueprint is registered: wms never imports fulfillment."""
+"""Fulfillment's own web screens (a blueprint with its own templates,
+fulfillment/templates/fulfillment/): picking a pick list in route order (the
+next pick's bin and item in big letters; scan the bin, scan the item, say
+how many, fewer is a short pick). Also the orders section of the seller
+portal and the home screen's Pick button, as page sections."""
 from __future__ import annotations
 
 from flask import redirect, request, url_for
 from marshmallow import fields
 
-from fulfillment.orders import list_orders, order_view
 from fulfillment.picking import confirm_pick
+from fulfillment.queries import get_pick_list, list_orders
 from fulfillment.schemas import ConfirmPickSchema
-from fulfillment.waves import get_pick_list, pick_list_view
+from fulfillment.views import order_views, pick_list_view
 from wms.errors import DomainError, ValidationFailed
 from wms.idempotency import form_idempotency_key
+from wms.web.blueprints import screens_blueprint
 from wms.web.forms import FormSchema, load_form
 from wms.web.pages import db, done, principal, render
-from wms.web.routes import bp
+
+bp = screens_blueprint("fulfillment_web", __name__, template_folder="templates")
 
 
 class PickForm(FormSchema, ConfirmPickSchema):
@@ -28,24 +30,29 @@ class PickForm(FormSchema, ConfirmPickSchema):
 PICK_FORM = PickForm()
 
 
-def start():
+@bp.get("/pick")
+def pick_start():
     """Type or scan the number of the pick list to work on."""
     principal().require("admin", "operator")
     number = request.args.get("list", "").strip()
     if not number:
-        return render("pick_start.html")
+        return render("fulfillment/pick_start.html")
     if not number.isdigit():
-        return render("pick_start.html", 422, error=ValidationFailed(list=f"{number!r} is not a pick list number"))
-    return redirect(url_for("web.pick_screen", pick_list_id=int(number)))
+        return render("fulfillment/pick_start.html", 422,
+                      error=ValidationFailed(list=f"{number!r} is not a pick list number"))
+    return redirect(url_for("fulfillment_web.pick_screen", pick_list_id=int(number)))
 
 
+@bp.get("/pick/<int:pick_list_id>")
 def pick_screen(pick_list_id: int, *, error: DomainError | None = None, form=None, focus: str = "location"):
     pick_list = pick_list_view(db(), get_pick_list(db(), principal(), pick_list_id))
     following = next((p for p in pick_list["picks"] if p["status"] == "open"), None)
-    return render("pick.html", error.status if error else 200, error=error, pick_list=pick_list, pick=following,
-                  form=form or {}, focus=focus)
+    return render("fulfillment/pick.html", error.status if error else 200, error=error, pick_list=pick_list,
+                  pick=following, form=form or {}, focus=focus)
 
 
+@bp.post("/pick/<int:pick_list_id>")
+@form_idempotency_key
 def pick(pick_list_id: int):
     form = request.form
     if form.get("location", "").strip() and not form.get("barcode", "").strip():
@@ -68,24 +75,15 @@ def pick(pick_list_id: int):
         text = f"Picked {p['picked_qty']} × {p['sku']} from {p['location']}."
     if view["status"] == "done":
         text += " Pick list done: take the cart to packing."
-    return done("web.pick_screen", text, pick_list_id=pick_list_id)
+    return done("fulfillment_web.pick_screen", text, pick_list_id=pick_list_id)
 
 
 def orders_page(session, actor, after_id: int, limit: int) -> tuple[list[dict], int | None]:
     """The seller portal's orders: a page of them, and where the next starts."""
     orders = list_orders(session, actor, after_id=after_id, limit=limit)
-    return [order_view(session, o) for o in orders[:limit]], (orders[limit - 1].id if len(orders) > limit else None)
+    return order_views(session, orders[:limit]), (orders[limit - 1].id if len(orders) > limit else None)
 
 
-_installed = False
-
-
-def install() -> None:
-    """Add the picking screens and the portal's orders (once per process)."""
-    global _installed
-    if _installed:
-        return
-    bp.add_url_rule("/pick", "pick_start", start, methods=["GET"])
-    bp.add_url_rule("/pick/<int:pick_list_id>", "pick_screen", pick_screen, methods=["GET"])
-    bp.add_url_rule("/pick/<int:pick_list_id>", "pick", form_idempotency_key(pick), methods=["POST"])
-    _installed = True
+def home_menu() -> list[tuple[str, str]]:
+    """The home screen's buttons this package adds: (label, endpoint)."""
+    return [("Pick", "fulfillment_web.pick_start")]

@@ -1,5 +1,6 @@
-"""create_app(): the composition root. The one place that wires the areas,
-slotting/ and fulfillment/ into one Flask application."""
+"""create_app(): the composition root. It wires the core's areas, and every
+extension package named in wms.extensions (their API blueprints, their own
+web screens), into one Flask application."""
 
 from __future__ import annotations
 
@@ -124,10 +125,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     api = QuaysideApi(app)
     extensions = load_extensions()
     _register_blueprints(api, extensions)
-    from fulfillment import web as fulfillment_web
     from wms.web import bp as web_blp  # the handheld screens and the seller portal (HTML)
-
-    fulfillment_web.install()
 
     app.register_blueprint(web_blp, url_prefix="/")
     for extension in extensions:

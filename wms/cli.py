@@ -12,7 +12,8 @@ from wms.db import make_engine, make_sessionmaker
 from wms.extensions import load_extensions
 
 
-def _session(url: str | None = None):
+def open_session(url: str | None = None):
+    """(engine, session) on WMS_DATABASE_URL, for a command's work."""
     settings = Settings.from_env()
     engine = make_engine(url or settings.database_url, busy_timeout_ms=settings.sqlite_busy_timeout_ms)
     return engine, make_sessionmaker(engine)()
@@ -23,26 +24,6 @@ def main() -> None:
     """Quayside warehouse management. The database is WMS_DATABASE_URL
     (default sqlite:///instance/wms.db)."""
     load_extensions()
-
-
-@main.group()
-def orders() -> None:
-    """Orders."""
-
-
-@orders.command("allocate-backorders")
-def orders_allocate_backorders() -> None:
-    """Allocate every backorder that stock now allows, oldest first (stock
-    arrivals do this at once; run it after a crash or from cron to heal)."""
-    from fulfillment.orders import allocate_all_backorders
-
-    engine, session = _session()
-    try:
-        count = allocate_all_backorders(session)
-    finally:
-        session.close()
-        engine.dispose()
-    click.echo(f"{count} backorder(s) allocated")
 
 
 @main.group()
@@ -77,7 +58,7 @@ def tokens_create(role, name, seller, warehouses, channel, expires_at: datetime 
     from wms.auth.services import create_token
     from wms.errors import DomainError
 
-    engine, session = _session()
+    engine, session = open_session()
     try:
         _token, raw = create_token(
             session, Principal.system("cli"), name=name, role=role, seller=seller,
@@ -97,7 +78,7 @@ def check() -> None:
     and extensions' checks."""
     from wms.checks import run_checks
 
-    engine, session = _session()
+    engine, session = open_session()
     try:
         results = run_checks(session)
     finally:
@@ -124,7 +105,7 @@ def demo(if_empty: bool, seed: int, skus_per_seller: int) -> None:
     """Load a demo: two warehouses (US, DE), three sellers, SKUs, stock, tokens."""
     from wms.demo import TOKENS_FILE, has_data, load_demo
 
-    engine, session = _session()
+    engine, session = open_session()
     try:
         if if_empty and has_data(session):
             click.echo("The database already has data; the demo was not loaded again.")

@@ -46,7 +46,9 @@ class Extension:
     # Extra invariant checks for `wms check` (wms.ledger.checks.Check: number,
     # name, run(session) -> list of violations), run after the core's.
     checks: Sequence[Callable] = ()
-    # Named sections it adds to the core's pages (e.g. the portal's "orders").
+    # Named sections it adds to the core's pages: "orders" (the portal's
+    # orders: (session, principal, after_id, limit) -> (rows, next id)) and
+    # "home_menu" (() -> [(label, endpoint)], buttons on the home screen).
     page_sections: dict[str, Callable] = field(default_factory=dict)
 
 
@@ -76,7 +78,10 @@ def import_models() -> None:
 
 def page_section(name: str) -> Callable | None:
     """The first extension's provider of a named page section, if any."""
-    for extension in load_extensions():
-        if name in extension.page_sections:
-            return extension.page_sections[name]
-    return None
+    providers = page_sections(name)
+    return providers[0] if providers else None
+
+
+def page_sections(name: str) -> list[Callable]:
+    """Every extension's provider of a named page section, in bootstrap order."""
+    return [extension.page_sections[name] for extension in load_extensions() if name in extension.page_sections]

@@ -175,23 +175,21 @@ def test_an_order_backordered_while_another_is_cancelled_gets_the_released_units
     backorder when a cancellation releases a unit and looks for backorders
     to allocate: it cannot see the new order yet. Once both have committed,
     the unit must still end up with the backorder."""
-    import fulfillment.orders as orders_module
-
     maker, ids = committed_world
     actor = Principal(role="seller", seller_id=ids["acme"], name="marketplace")
     with maker() as s:
         held = [create_order(s, actor, order_data(f"HELD-{i}", ("A-1", 5), warehouse="WH1")).id for i in range(2)]
     reached, go = threading.Event(), threading.Event()
     taking = {}
-    record = orders_module._event
+    record = Order.start
 
-    def paused_event(session, order, from_status, to_status, *args, **kwargs):
-        record(session, order, from_status, to_status, *args, **kwargs)
-        if to_status == "backordered" and threading.current_thread().name == "taker":
+    def paused_start(order, status, *args, **kwargs):
+        record(order, status, *args, **kwargs)
+        if status == "backordered" and threading.current_thread().name == "taker":
             reached.set()
             assert go.wait(timeout=60)
 
-    monkeypatch.setattr(orders_module, "_event", paused_event)
+    monkeypatch.setattr(Order, "start", paused_start)
 
     def take():
         with maker() as s:

@@ -79,7 +79,7 @@ def test_the_cli_reports_an_extensions_failed_check(session, monkeypatch):
     planted = Check("x.1", "an extension's invariant", lambda s: ["planted violation"])
     monkeypatch.setattr(checks_module, "load_extensions",
                         lambda: (Extension(name="planted", checks=[planted]),))
-    monkeypatch.setattr("wms.cli._session", lambda url=None: (_NoEngine(), session))
+    monkeypatch.setattr("wms.cli.open_session", lambda url=None: (_NoEngine(), session))
     result = CliRunner().invoke(main, ["check"])
     assert result.exit_code == 1, result.output
     assert "FAIL x.1. an extension's invariant" in result.stdout

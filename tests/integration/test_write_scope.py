@@ -31,9 +31,8 @@ def test_a_write_transaction_takes_sqlites_write_lock_before_its_first_read(sqli
     first, second = make_sessionmaker(sqlite_file)(), make_sessionmaker(sqlite_file)()
     with transaction(first):
         first.execute(text("SELECT count(*) FROM t"))  # only a read so far, yet the lock is held
-        with pytest.raises(OperationalError, match="locked"):
-            with transaction(second):
-                second.execute(text("SELECT 1"))
+        with pytest.raises(OperationalError, match="locked"), transaction(second):
+            second.execute(text("SELECT 1"))
         first.execute(text("INSERT INTO t VALUES (1)"))
     second.execute(text("SELECT count(*) FROM t"))  # a plain read begins a deferred transaction
     with transaction(first):
@@ -81,11 +80,10 @@ def test_a_deferred_request_flushes_and_commits_once_with_its_answer(sqlite_file
 def test_a_failed_service_rolls_back_and_drops_its_hooks(sqlite_file):
     session = make_sessionmaker(sqlite_file)()
     ran = []
-    with pytest.raises(ZeroDivisionError):
-        with transaction(session):
-            session.execute(text("INSERT INTO t VALUES (1)"))
-            after_commit(session, lambda s: ran.append("hook"))
-            1 / 0
+    with pytest.raises(ZeroDivisionError), transaction(session):
+        session.execute(text("INSERT INTO t VALUES (1)"))
+        after_commit(session, lambda s: ran.append("hook"))
+        raise ZeroDivisionError("the service failed")
     assert write_scope(session).after_commit == [] and write_scope(session).depth == 0
     with transaction(session):
         pass

@@ -218,7 +218,8 @@ def new_order(session, *, seller="ACME", warehouse="WH1", reference="SO-1", line
 
 def new_pick_list(session, warehouse: str = "WH1") -> dict:
     """Plan a wave of the warehouse's allocated orders: its first pick list."""
-    from fulfillment.waves import pick_list_view, plan_wave
+    from fulfillment.views import pick_list_view
+    from fulfillment.waves import plan_wave
 
     wave = plan_wave(session, ADMIN, warehouse, time_limit_s=1.0, seed=0)
     view = pick_list_view(session, wave.pick_lists[0])
@@ -228,7 +229,8 @@ def new_pick_list(session, warehouse: str = "WH1") -> dict:
 
 def pick_list_of(session, pick_list_id: int) -> dict:
     session.expire_all()
-    from fulfillment.waves import get_pick_list, pick_list_view
+    from fulfillment.queries import get_pick_list
+    from fulfillment.views import pick_list_view
 
     view = pick_list_view(session, get_pick_list(session, ADMIN, pick_list_id))
     session.commit()

@@ -34,6 +34,20 @@ def create_count(session: Session, actor: Principal, *, warehouse: str, location
         return count
 
 
+def raise_count(session: Session, *, warehouse_id: int, location_id: int, sku_id: int, owner_id: int, lot: str,
+                qty: int, source_type: str, source_id: int, note: str) -> Count:
+    """Another area found a bin's count wrong (a short pick): a count task for
+    the bin, and a blind cycle count of it to do the job. Submitting the
+    count posts the variance and closes the task."""
+    with transaction(session):
+        session.add(Task(warehouse_id=warehouse_id, type="count", owner_id=owner_id, sku_id=sku_id, lot=lot, qty=qty,
+                         from_location_id=location_id, source_type=source_type, source_id=source_id))
+        count = Count(warehouse_id=warehouse_id, note=note, locations=[CountLocation(location_id=location_id)])
+        session.add(count)
+        session.flush()
+        return count
+
+
 def get_count(session: Session, actor: Principal, count_id: int, *, for_update: bool = False) -> Count:
     actor.require("admin", "operator")
     stmt = select(Count).where(Count.id == count_id)

@@ -5,6 +5,7 @@ from flask import g, redirect, request, session, url_for
 
 from wms.auth.services import authenticate
 from wms.errors import Unauthenticated
+from wms.extensions import page_sections
 from wms.web.guard import TOKEN, csrf_token, notice, safe_next
 from wms.web.pages import db, render
 
@@ -12,7 +13,9 @@ from wms.web.pages import db, render
 def home():
     if g.principal.role in ("seller", "channel"):
         return redirect(url_for("web.stock"))
-    return render("home.html")
+    # Buttons of the extensions' screens (fulfillment's Pick), between the core's.
+    menu = [item for provider in page_sections("home_menu") for item in provider()]
+    return render("home.html", menu=menu)
 
 
 def login_form():

@@ -22,9 +22,11 @@ def db():
 
 def render(template: str, status: int = 200, *, error: DomainError | None = None, **context):
     """A screen, with the notice a redirect carried, or the error of the
-    form just sent (in large text at the top)."""
+    form just sent (in large text at the top). A bare name is one of the
+    core's templates (web/...); an extension names its own folder."""
     message = {"kind": "error", "text": error_text(error)} if error is not None else read_notice()
-    return render_template(f"web/{template}", message=message, error=error, **context), status
+    name = template if "/" in template else f"web/{template}"
+    return render_template(name, message=message, error=error, **context), status
 
 
 # How the screens name the fields a service's error is about.

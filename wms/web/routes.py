@@ -1,16 +1,14 @@
-"""The web blueprint: its route table, hooks and error pages. Other
-packages add their screens before it is registered (fulfillment.web)."""
+"""The core's web blueprint and its route table. Extension packages bring
+their own blueprints (Extension.web_blueprints, made with
+wms.web.blueprints.screens_blueprint); wms never imports them."""
 from __future__ import annotations
 
-from flask import Blueprint
-from sqlalchemy.exc import IntegrityError, OperationalError
-from werkzeug.exceptions import HTTPException
-
-from wms.errors import DomainError
 from wms.idempotency import form_idempotency_key
-from wms.web import account, guard, pages, portal, putaway, receiving
+from wms.web import account, portal, putaway, receiving
+from wms.web.blueprints import screens_blueprint
 
-bp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/web-static")
+bp = screens_blueprint("web", __name__, template_folder="templates", static_folder="static",
+                       static_url_path="/web-static")
 
 GET, POST = ["GET"], ["POST"]
 ROUTES = [
@@ -30,15 +28,6 @@ ROUTES = [
 ]
 for rule, endpoint, view, methods in ROUTES:
     bp.add_url_rule(rule, endpoint, view, methods=methods)
-
-bp.before_request(guard.before_request)
-bp.after_request(guard.after_request)
-bp.context_processor(pages.context)
-bp.register_error_handler(DomainError, guard.domain_error)
-bp.register_error_handler(HTTPException, guard.http_error)
-bp.register_error_handler(IntegrityError, guard.integrity_error)
-bp.register_error_handler(OperationalError, guard.operational_error)
-bp.register_error_handler(Exception, guard.unexpected)
 
 
 @bp.record_once

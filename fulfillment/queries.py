@@ -1,0 +1,115 @@
+"""Fulfillment's reads, shared by its services and screens: one order, pick
+list or wave as the caller may see it, the lists, and the stock a wave or a
+short pick can still take from storage."""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from fulfillment.bins import Stock
+from fulfillment.models import Order, Pick, PickList, Wave
+from wms.auth.principal import Principal
+from wms.catalog.models import Lot
+from wms.errors import NotFound
+from wms.facility.models import Location
+from wms.facility.rules import Geometry, travel_distance_mm
+from wms.facility.services import resolve_warehouse
+from wms.ledger.models import Balance
+
+
+def get_order(session: Session, actor: Principal, order_id: int, *, for_update: bool = False) -> Order:
+    stmt = select(Order).where(Order.id == order_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    order = session.scalar(stmt)
+    if order is None or not actor.can_see_seller(order.seller_id):
+        raise NotFound("order not found")
+    if actor.role == "operator" and (order.warehouse_id is None or not actor.can_see_warehouse(order.warehouse_id)):
+        raise NotFound("order not found")
+    if actor.role == "channel" and order.channel_id != actor.channel_id:
+        raise NotFound("order not found")
+    return order
+
+
+def list_orders(
+    session: Session,
+    actor: Principal,
+    *,
+    status: str | None = None,
+    warehouse: str | None = None,
+    after_id: int = 0,
+    limit: int = 50,
+) -> list[Order]:
+    stmt = select(Order).where(
+        Order.id > after_id, actor.seller_filter(Order.seller_id), actor.warehouse_filter(Order.warehouse_id)
+    )
+    if actor.role == "channel":
+        stmt = stmt.where(Order.channel_id == actor.channel_id)
+    if status:
+        stmt = stmt.where(Order.status == status)
+    if warehouse:
+        stmt = stmt.where(Order.warehouse_id == resolve_warehouse(session, actor, warehouse).id)
+    return list(session.scalars(stmt.order_by(Order.id).limit(limit + 1)))
+
+
+def get_wave(session: Session, actor: Principal, wave_id: int) -> Wave:
+    actor.require("admin", "operator")
+    wave = session.get(Wave, wave_id)
+    if wave is None or not actor.can_see_warehouse(wave.warehouse_id):
+        raise NotFound("wave not found")
+    return wave
+
+
+def get_pick_list(session: Session, actor: Principal, pick_list_id: int, *, for_update: bool = False) -> PickList:
+    actor.require("admin", "operator")
+    stmt = select(PickList).where(PickList.id == pick_list_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    pick_list = session.scalar(stmt)
+    if pick_list is None or not actor.can_see_warehouse(pick_list.warehouse_id):
+        raise NotFound("pick list not found")
+    return pick_list
+
+
+def open_pick_qty(session: Session, warehouse_id: int, sku_ids: set[int]) -> dict[tuple[int, int, str], int]:
+    """Units that open picks will still take, per (location, sku, lot)."""
+    rows = session.execute(
+        select(Pick.location_id, Pick.sku_id, Pick.lot, func.sum(Pick.qty - Pick.picked_qty))
+        .join(PickList, PickList.id == Pick.pick_list_id)
+        .where(PickList.warehouse_id == warehouse_id, Pick.status == "open", Pick.sku_id.in_(sku_ids))
+        .group_by(Pick.location_id, Pick.sku_id, Pick.lot)
+    ).all()
+    return {(loc, sku, lot): int(q) for loc, sku, lot, q in rows}
+
+
+def storage_stock(session: Session, warehouse_id: int, sku_ids: set[int], depot: tuple[int, int],
+                  geometry: Geometry, exclude: set[int] = frozenset()) -> dict[int, list[Stock]]:
+    """Pickable stock per SKU: good units in storage, minus open picks."""
+    taken = open_pick_qty(session, warehouse_id, sku_ids)
+    rows = session.execute(
+        select(Balance.location_id, Balance.sku_id, Balance.lot, Balance.qty, Lot.expiry, Location.x_mm, Location.y_mm)
+        .join(Location, Location.id == Balance.location_id)
+        .outerjoin(Lot, (Lot.sku_id == Balance.sku_id) & (Lot.lot == Balance.lot))
+        .where(Balance.warehouse_id == warehouse_id, Balance.sku_id.in_(sku_ids), Balance.condition == "good",
+               Location.kind == "storage", Location.active.is_(True), Balance.qty > 0)
+    ).all()
+    stock: dict[int, list[Stock]] = defaultdict(list)
+    for loc_id, sku_id, lot, qty, expiry, x, y in rows:
+        if loc_id in exclude:
+            continue
+        free = qty - taken.get((loc_id, sku_id, lot), 0)
+        if free > 0:
+            stock[sku_id].append(Stock(loc_id, lot, expiry, free, travel_distance_mm(geometry, depot, (x, y))))
+    return stock
+
+
+def picked_by_lot(session: Session, order_id: int) -> dict[tuple[int, str], int]:
+    """Units picked for an order per (sku, lot): what is on the carts for it."""
+    rows = session.execute(
+        select(Pick.sku_id, Pick.lot, func.sum(Pick.picked_qty))
+        .where(Pick.order_id == order_id, Pick.picked_qty > 0)
+        .group_by(Pick.sku_id, Pick.lot)
+    ).all()
+    return {(sku_id, lot): int(q) for sku_id, lot, q in rows}

@@ -1,0 +1,111 @@
+"""How the API and the screens show fulfillment's objects. Each function
+builds a whole page at once: the codes its rows refer to are read in one
+query per kind, whatever the number of rows."""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fulfillment.models import Order, OrderEvent, PickList, Wave
+from wms.catalog.models import Seller, Sku
+from wms.facility.models import Location, Warehouse
+
+
+def _codes(session: Session, model, ids: set) -> dict[int, str]:
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    return dict(session.execute(select(model.id, model.code).where(model.id.in_(ids))).all())
+
+
+def order_views(session: Session, orders: list[Order], *, with_history: bool = False) -> list[dict]:
+    skus = _codes(session, Sku, {ln.sku_id for o in orders for ln in o.lines})
+    warehouses = _codes(session, Warehouse, {o.warehouse_id for o in orders})
+    sellers = _codes(session, Seller, {o.seller_id for o in orders})
+    history: dict[int, list[dict]] = defaultdict(list)
+    if with_history and orders:
+        events = session.scalars(
+            select(OrderEvent).where(OrderEvent.order_id.in_({o.id for o in orders})).order_by(OrderEvent.id)
+        )
+        for e in events:
+            history[e.order_id].append(
+                {"from_status": e.from_status, "to_status": e.to_status, "actor": e.actor, "note": e.note,
+                 "at": e.created_at}
+            )
+    views = []
+    for order in orders:
+        view = {
+            "id": order.id,
+            "reference": order.reference,
+            "status": order.status,
+            "warehouse": warehouses.get(order.warehouse_id),
+            "seller": sellers[order.seller_id],
+            "channel": order.channel_id,
+            "ship_to": {
+                "name": order.ship_to_name,
+                "line1": order.ship_to_line1,
+                "city": order.ship_to_city,
+                "postal_code": order.ship_to_postal_code,
+                "country": order.ship_to_country,
+            },
+            "carrier": order.carrier,
+            "service_level": order.service_level,
+            "ship_by": order.ship_by,
+            "tracking_number": order.tracking_number,
+            "wave_id": order.wave_id,
+            "created_at": order.created_at,
+            "shipped_at": order.shipped_at,
+            "lines": [
+                {"sku": skus[ln.sku_id], "sku_id": ln.sku_id, "qty": ln.qty, "allocated_qty": ln.allocated_qty,
+                 "picked_qty": ln.picked_qty}
+                for ln in order.lines
+            ],
+        }
+        if with_history:
+            view["history"] = history[order.id]
+        views.append(view)
+    return views
+
+
+def order_view(session: Session, order: Order, *, with_history: bool = False) -> dict:
+    return order_views(session, [order], with_history=with_history)[0]
+
+
+def pick_list_views(session: Session, pick_lists: list[PickList]) -> list[dict]:
+    picks = [p for pl in pick_lists for p in pl.picks]
+    locations = _codes(session, Location, {p.location_id for p in picks})
+    skus = _codes(session, Sku, {p.sku_id for p in picks})
+    return [
+        {
+            "id": pl.id, "wave_id": pl.wave_id, "status": pl.status,
+            "distance_m": pl.distance_mm / 1000, "s_shape_distance_m": pl.s_shape_mm / 1000,
+            "largest_gap_distance_m": pl.largest_gap_mm / 1000, "route_method": pl.route_method,
+            "picks": [
+                {"seq": p.seq, "location": locations[p.location_id], "sku": skus[p.sku_id], "sku_id": p.sku_id,
+                 "lot": p.lot or None, "qty": p.qty, "picked_qty": p.picked_qty, "status": p.status,
+                 "order_id": p.order_id}
+                for p in pl.picks
+            ],
+        }
+        for pl in pick_lists
+    ]
+
+
+def pick_list_view(session: Session, pick_list: PickList) -> dict:
+    return pick_list_views(session, [pick_list])[0]
+
+
+def wave_view(session: Session, wave: Wave) -> dict:
+    order_ids = sorted({p.order_id for pl in wave.pick_lists for p in pl.picks})
+    return {
+        "id": wave.id, "status": wave.status, "method": wave.method, "seed": wave.seed,
+        "orders": order_ids,
+        "pick_lists": pick_list_views(session, wave.pick_lists),
+        "distance_m": wave.distance_mm / 1000,
+        "single_order_distance_m": wave.single_order_distance_mm / 1000,
+        "fcfs_distance_m": wave.fcfs_distance_mm / 1000,
+        "baseline_distance_m": wave.baseline_distance_mm / 1000,
+        "planning_ms": wave.planning_ms, "created_at": wave.created_at,
+    }
