@@ -3,6 +3,8 @@ transaction that makes stock available: an adjustment, a putaway after an
 ASN receipt or a transfer receipt, or another order's cancellation."""
 from __future__ import annotations
 
+from click.testing import CliRunner
+
 from tests.factories import put_stock
 from tests.fulfillment.conftest import (
     SHIP_TO_DE,
@@ -13,6 +15,8 @@ from tests.fulfillment.conftest import (
     place,
     stock_of,
 )
+from wms.cli import main as wms_cli
+from wms.ledger.events import stock_available
 
 
 def found(api, qty: int, *, warehouse: str = "WH1", location: str = "A01-03-1", sku: str = "A-1") -> None:
@@ -159,3 +163,24 @@ def test_stock_arriving_at_the_service_level_allocates_backorders_too(apis, worl
     allocated = get_order(apis.acme, order["id"])
     assert allocated["status"] == "allocated"
     assert allocated["warehouse"] == "WH2"
+
+
+def test_wms_orders_allocate_backorders_heals_what_a_crash_left_waiting(apis, world, session, monkeypatch):
+    """The command fulfillment adds to `wms` (Extension.cli_commands): a
+    backorder whose stock arrived while nobody listened (a crashed worker)."""
+    order = place(apis.acme, ("A-2", 3))
+    with stock_available.muted():
+        put_stock(session, world.wh1, "A02-02-1", world.skus_a[1], 3)
+    assert get_order(apis.acme, order["id"])["status"] == "backordered"
+
+    monkeypatch.setattr("wms.cli.open_session", lambda url=None: (_NoEngine(), session))
+    result = CliRunner().invoke(wms_cli, ["orders", "allocate-backorders"])
+
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "1 backorder(s) allocated"
+    assert get_order(apis.acme, order["id"])["status"] == "allocated"
+
+
+class _NoEngine:
+    def dispose(self) -> None:
+        pass
