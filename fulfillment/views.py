@@ -10,20 +10,14 @@ from sqlalchemy.orm import Session
 
 from fulfillment.models import Order, OrderEvent, PickList, Wave
 from wms.catalog.models import Seller, Sku
+from wms.db import codes_of
 from wms.facility.models import Location, Warehouse
 
 
-def _codes(session: Session, model, ids: set) -> dict[int, str]:
-    ids = {i for i in ids if i is not None}
-    if not ids:
-        return {}
-    return dict(session.execute(select(model.id, model.code).where(model.id.in_(ids))).all())
-
-
 def order_views(session: Session, orders: list[Order], *, with_history: bool = False) -> list[dict]:
-    skus = _codes(session, Sku, {ln.sku_id for o in orders for ln in o.lines})
-    warehouses = _codes(session, Warehouse, {o.warehouse_id for o in orders})
-    sellers = _codes(session, Seller, {o.seller_id for o in orders})
+    skus = codes_of(session, Sku, {ln.sku_id for o in orders for ln in o.lines})
+    warehouses = codes_of(session, Warehouse, {o.warehouse_id for o in orders})
+    sellers = codes_of(session, Seller, {o.seller_id for o in orders})
     history: dict[int, list[dict]] = defaultdict(list)
     if with_history and orders:
         events = session.scalars(
@@ -75,8 +69,8 @@ def order_view(session: Session, order: Order, *, with_history: bool = False) ->
 
 def pick_list_views(session: Session, pick_lists: list[PickList]) -> list[dict]:
     picks = [p for pl in pick_lists for p in pl.picks]
-    locations = _codes(session, Location, {p.location_id for p in picks})
-    skus = _codes(session, Sku, {p.sku_id for p in picks})
+    locations = codes_of(session, Location, {p.location_id for p in picks})
+    skus = codes_of(session, Sku, {p.sku_id for p in picks})
     return [
         {
             "id": pl.id, "wave_id": pl.wave_id, "status": pl.status,

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -105,6 +107,26 @@ def session(sessionmaker_) -> Session:
 def assert_ledger_clean(session: Session) -> None:
     failures = {r.name: r.violations for r in run_checks(session) if not r.ok}
     assert not failures, f"wms check failed: {failures}"
+
+
+@pytest.fixture
+def count_statements(engine):
+    """count_statements() is a context manager yielding the list of SQL
+    statements the test's engine runs inside it (before_cursor_execute)."""
+    @contextmanager
+    def counting() -> Iterator[list[str]]:
+        statements: list[str] = []
+
+        def record(_conn, _cursor, statement, _parameters, _context, _executemany):
+            statements.append(statement)
+
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield statements
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+
+    return counting
 
 
 @pytest.fixture

@@ -33,7 +33,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy import DateTime, MetaData, create_engine, event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -223,3 +223,12 @@ def run_after_commit(session: Session) -> None:
     hooks = write_scope(session).after_commit
     while hooks:
         hooks.pop(0)(session)
+
+
+def codes_of(session: Session, model, ids) -> dict[int, str]:
+    """{id: code} of the model's rows with these ids, in one query (views
+    show codes, never ids alone); None ids are ignored."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    return dict(session.execute(select(model.id, model.code).where(model.id.in_(wanted))).all())

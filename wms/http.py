@@ -81,16 +81,15 @@ def page(items: list, limit: int, key=lambda item: item["id"] if isinstance(item
     return {"items": items, "next_cursor": encode_cursor(key(items[-1])) if more and items else None}
 
 
-def list_page(args: dict, fetch, *fetch_args, each=None, views=None) -> dict:
+def list_page(args: dict, fetch, *fetch_args, views=None) -> dict:
     """A list endpoint's answer. fetch(session, principal, *fetch_args,
-    **filters, after_id=, limit=) returns up to limit + 1 rows; each(session,
-    row) or views(session, rows) turn the page's rows into what the API shows."""
+    **filters, after_id=, limit=) returns up to limit + 1 rows; views(session,
+    rows) turns the whole page into what the API shows at once (a constant
+    number of queries, whatever the page size)."""
     session = get_session()
     paging = page_args(args)
     result = page(fetch(session, current_principal(), *fetch_args, **args, **paging), paging["limit"])
-    if each is not None:
-        result["items"] = [each(session, row) for row in result["items"]]
-    elif views is not None:
+    if views is not None:
         result["items"] = views(session, result["items"])
     return result
 

@@ -211,7 +211,7 @@ def test_a_request_that_crashes_releases_its_key_so_a_retry_works(apis, session,
         raise RuntimeError("the view fell over after the work was done")
 
     # The adjustment is posted (flushed), then rendering its answer crashes.
-    monkeypatch.setattr("wms.inventory.services.movement_view", crash)
+    monkeypatch.setattr("wms.inventory.api.movement_view", crash)
     with nothing_written():
         crashed = apis.wh1_operator.post("/adjustments", json=adjustment(), headers=KEY)
     assert crashed.status_code == 500

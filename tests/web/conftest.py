@@ -174,7 +174,7 @@ def new_asn(session, *, seller="ACME", warehouse="WH1", reference="PO-1001", lin
 def asn_lines(session, asn_id: int) -> dict[str, tuple[int, int, int]]:
     """(expected, received, damaged) per SKU code of an ASN."""
     session.expire_all()
-    from wms.inbound.services import asn_view
+    from wms.inbound.views import asn_view
 
     view = asn_view(session, get_asn(session, ADMIN, asn_id))
     session.commit()

@@ -6,7 +6,8 @@ import pytest
 from tests.factories import ADMIN
 from tests.web.conftest import message_of, movement_count, new_asn, on_hand, stock, text_of
 from wms.inbound.services import receive_units
-from wms.inventory.tasks import list_tasks, task_views
+from wms.inventory.tasks import list_tasks
+from wms.inventory.views import task_views
 
 
 def open_tasks(session, warehouse: str = "WH1") -> list[dict]:

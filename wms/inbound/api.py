@@ -5,6 +5,7 @@ from wms.http import current_principal, get_session, list_page
 from wms.idempotency import requires_idempotency_key
 from wms.inbound import services
 from wms.inbound.schemas import AsnQuerySchema, AsnSchema, CreateAsnSchema, ReceiptSchema
+from wms.inbound.views import asn_view, asn_views
 from wms.schemas import page_of
 
 blp = Blueprint("inbound", __name__, description="Advance shipping notices and receiving")
@@ -15,21 +16,21 @@ blp = Blueprint("inbound", __name__, description="Advance shipping notices and r
 @blp.response(201, AsnSchema)
 def create_asn(data):
     session = get_session()
-    return services.asn_view(session, services.create_asn(session, current_principal(), data))
+    return asn_view(session, services.create_asn(session, current_principal(), data))
 
 
 @blp.get("/asns")
 @blp.arguments(AsnQuerySchema, location="query")
 @blp.response(200, page_of(AsnSchema))
 def list_asns(args):
-    return list_page(args, services.list_asns, each=services.asn_view)
+    return list_page(args, services.list_asns, views=asn_views)
 
 
 @blp.get("/asns/<int:asn_id>")
 @blp.response(200, AsnSchema)
 def get_asn(asn_id):
     session = get_session()
-    return services.asn_view(session, services.get_asn(session, current_principal(), asn_id))
+    return asn_view(session, services.get_asn(session, current_principal(), asn_id))
 
 
 @blp.post("/asns/<int:asn_id>/receipts")
@@ -38,18 +39,18 @@ def get_asn(asn_id):
 @blp.response(201, AsnSchema)
 def receive(data, asn_id):
     session = get_session()
-    return services.asn_view(session, services.receive_units(session, current_principal(), asn_id, **data))
+    return asn_view(session, services.receive_units(session, current_principal(), asn_id, **data))
 
 
 @blp.post("/asns/<int:asn_id>/close")
 @blp.response(200, AsnSchema)
 def close(asn_id):
     session = get_session()
-    return services.asn_view(session, services.close_asn(session, current_principal(), asn_id), with_report=True)
+    return asn_view(session, services.close_asn(session, current_principal(), asn_id), with_report=True)
 
 
 @blp.post("/asns/<int:asn_id>/cancel")
 @blp.response(200, AsnSchema)
 def cancel(asn_id):
     session = get_session()
-    return services.asn_view(session, services.cancel_asn(session, current_principal(), asn_id))
+    return asn_view(session, services.cancel_asn(session, current_principal(), asn_id))

@@ -301,39 +301,3 @@ def _drop_expected(session: Session, asn: Asn) -> None:
         change_expected(
             session, warehouse_id=asn.warehouse_id, sku_id=line.sku_id, owner_id=asn.seller_id, delta=-line.outstanding
         )
-
-
-def asn_view(session: Session, asn: Asn, *, with_report: bool = False) -> dict:
-    skus = dict(session.execute(select(Sku.id, Sku.code).where(Sku.id.in_({ln.sku_id for ln in asn.lines}))).all())
-    wh_code = session.scalar(select(Warehouse.code).where(Warehouse.id == asn.warehouse_id))
-    seller_code = session.scalar(select(Seller.code).where(Seller.id == asn.seller_id))
-    view = {
-        "id": asn.id,
-        "reference": asn.reference,
-        "status": asn.status,
-        "warehouse": wh_code,
-        "seller": seller_code,
-        "transport_mode": asn.transport_mode,
-        "carrier": asn.carrier,
-        "tracking_number": asn.tracking_number,
-        "container_number": asn.container_number,
-        "expected_at": asn.expected_at,
-        "created_at": asn.created_at,
-        "closed_at": asn.closed_at,
-        "lines": [
-            {
-                "sku": skus[ln.sku_id],
-                "sku_id": ln.sku_id,
-                "lot": ln.lot or None,
-                "expiry": ln.expiry,
-                "expected_qty": ln.expected_qty,
-                "received_qty": ln.received_qty,
-                "damaged_qty": ln.damaged_qty,
-                "unplanned": ln.unplanned,
-            }
-            for ln in asn.lines
-        ],
-    }
-    if with_report or asn.status == "closed":
-        view["discrepancies"] = [{"sku": skus[d["sku_id"]], **d} for d in discrepancies(asn)]
-    return view

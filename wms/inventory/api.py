@@ -27,6 +27,15 @@ from wms.inventory.schemas import (
     TransferQuerySchema,
     TransferSchema,
 )
+from wms.inventory.views import (
+    count_view,
+    count_views,
+    movement_view,
+    task_view,
+    task_views,
+    transfer_view,
+    transfer_views,
+)
 from wms.schemas import page_of
 
 blp = Blueprint("inventory", __name__, description="Stock, the ledger, adjustments and moves")
@@ -58,7 +67,7 @@ def list_ledger(args):
 @blp.response(201, MovementSchema)
 def create_adjustment(data):
     session = get_session()
-    return services.movement_view(session, services.adjust_stock(session, current_principal(), **data))
+    return movement_view(session, services.adjust_stock(session, current_principal(), **data))
 
 
 @blp.post("/moves")
@@ -66,7 +75,7 @@ def create_adjustment(data):
 @blp.response(201, MovementSchema)
 def create_move(data):
     session = get_session()
-    return services.movement_view(session, services.move_stock(session, current_principal(), **data))
+    return movement_view(session, services.move_stock(session, current_principal(), **data))
 
 
 # --- tasks, transfers, cycle counts -----------------------------------------
@@ -75,14 +84,14 @@ def create_move(data):
 @blp.arguments(TaskQuerySchema, location="query")
 @blp.response(200, page_of(TaskSchema))
 def list_tasks(args):
-    return list_page(args, tasks.list_tasks, views=tasks.task_views)
+    return list_page(args, tasks.list_tasks, views=task_views)
 
 
 @blp.get("/tasks/<int:task_id>")
 @blp.response(200, TaskSchema)
 def get_task(task_id):
     session = get_session()
-    return tasks.task_views(session, [tasks.get_task(session, current_principal(), task_id)])[0]
+    return task_view(session, tasks.get_task(session, current_principal(), task_id))
 
 
 @blp.post("/tasks/<int:task_id>/complete")
@@ -91,7 +100,7 @@ def get_task(task_id):
 @blp.response(200, TaskSchema)
 def complete_task(data, task_id):
     session = get_session()
-    return tasks.task_views(session, [tasks.complete_task(session, current_principal(), task_id, **data)])[0]
+    return task_view(session, tasks.complete_task(session, current_principal(), task_id, **data))
 
 
 @blp.post("/transfers")
@@ -99,21 +108,21 @@ def complete_task(data, task_id):
 @blp.response(201, TransferSchema)
 def create_transfer(data):
     session = get_session()
-    return transfers.transfer_view(session, transfers.create_transfer(session, current_principal(), **data))
+    return transfer_view(session, transfers.create_transfer(session, current_principal(), **data))
 
 
 @blp.get("/transfers")
 @blp.arguments(TransferQuerySchema, location="query")
 @blp.response(200, page_of(TransferSchema))
 def list_transfers(args):
-    return list_page(args, transfers.list_transfers, each=transfers.transfer_view)
+    return list_page(args, transfers.list_transfers, views=transfer_views)
 
 
 @blp.get("/transfers/<int:transfer_id>")
 @blp.response(200, TransferSchema)
 def get_transfer(transfer_id):
     session = get_session()
-    return transfers.transfer_view(session, transfers.get_transfer(session, current_principal(), transfer_id))
+    return transfer_view(session, transfers.get_transfer(session, current_principal(), transfer_id))
 
 
 @blp.post("/transfers/<int:transfer_id>/receive")
@@ -122,7 +131,7 @@ def get_transfer(transfer_id):
 def receive_transfer(data, transfer_id):
     session = get_session()
     transfer = transfers.receive_transfer(session, current_principal(), transfer_id, **data)
-    return transfers.transfer_view(session, transfer)
+    return transfer_view(session, transfer)
 
 
 @blp.post("/counts")
@@ -130,21 +139,21 @@ def receive_transfer(data, transfer_id):
 @blp.response(201, CountSchema)
 def create_count(data):
     session = get_session()
-    return counts.count_view(session, counts.create_count(session, current_principal(), **data))
+    return count_view(session, counts.create_count(session, current_principal(), **data))
 
 
 @blp.get("/counts")
 @blp.arguments(CountQuerySchema, location="query")
 @blp.response(200, page_of(CountSchema))
 def list_counts(args):
-    return list_page(args, counts.list_counts, each=counts.count_view)
+    return list_page(args, counts.list_counts, views=count_views)
 
 
 @blp.get("/counts/<int:count_id>")
 @blp.response(200, CountSchema)
 def get_count(count_id):
     session = get_session()
-    return counts.count_view(session, counts.get_count(session, current_principal(), count_id))
+    return count_view(session, counts.get_count(session, current_principal(), count_id))
 
 
 @blp.post("/counts/<int:count_id>/submit")
@@ -154,7 +163,7 @@ def submit_count(data, count_id):
     session = get_session()
     threshold = current_app.config["WMS_SETTINGS"].count_approval_units
     count = counts.submit_count(session, current_principal(), count_id, approval_threshold=threshold, **data)
-    return counts.count_view(session, count)
+    return count_view(session, count)
 
 
 @blp.post("/counts/<int:count_id>/approve")
@@ -162,4 +171,4 @@ def submit_count(data, count_id):
 @blp.response(200, CountSchema)
 def approve_count(data, count_id):
     session = get_session()
-    return counts.count_view(session, counts.approve_count(session, current_principal(), count_id, **data))
+    return count_view(session, counts.approve_count(session, current_principal(), count_id, **data))

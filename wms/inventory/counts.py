@@ -12,7 +12,6 @@ from wms.catalog.models import Sku
 from wms.catalog.services import resolve_sku
 from wms.db import transaction, utcnow
 from wms.errors import InvalidState, NotFound, ValidationFailed
-from wms.facility.models import Location, Warehouse
 from wms.facility.services import get_location, resolve_warehouse, virtual_location
 from wms.inventory.models import Count, CountLine, CountLocation, Task
 from wms.ledger.models import Balance
@@ -159,22 +158,3 @@ def list_counts(session: Session, actor: Principal, *, status: str | None = None
     if status:
         stmt = stmt.where(Count.status == status)
     return list(session.scalars(stmt.order_by(Count.id).limit(limit + 1)))
-
-
-def count_view(session: Session, count: Count) -> dict:
-    """While open the count is blind: it lists locations, not quantities."""
-    loc_ids = {cl.location_id for cl in count.locations} | {ln.location_id for ln in count.lines}
-    codes = dict(session.execute(select(Location.id, Location.code).where(Location.id.in_(loc_ids))).all())
-    skus = dict(session.execute(select(Sku.id, Sku.code).where(Sku.id.in_({ln.sku_id for ln in count.lines}))).all())
-    return {
-        "id": count.id, "status": count.status,
-        "warehouse": session.scalar(select(Warehouse.code).where(Warehouse.id == count.warehouse_id)),
-        "locations": [codes[cl.location_id] for cl in count.locations], "note": count.note,
-        "created_at": count.created_at, "submitted_at": count.submitted_at, "approved_at": count.approved_at,
-        "variances": [
-            {"location": codes[ln.location_id], "sku": skus[ln.sku_id], "sku_id": ln.sku_id, "lot": ln.lot or None,
-             "condition": ln.condition, "system_qty": ln.system_qty, "counted_qty": ln.counted_qty,
-             "variance": ln.variance, "status": ln.status}
-            for ln in count.lines if ln.variance != 0
-        ] if count.status != "open" else [],
-    }

@@ -15,6 +15,7 @@ from wms.db import transaction
 from wms.errors import ValidationFailed
 from wms.facility.models import Location, Warehouse
 from wms.facility.services import get_location, get_warehouse, resolve_warehouse, virtual_location
+from wms.inventory.views import movement_views
 from wms.ledger.models import Balance, Movement, Posting, StockLevel
 from wms.ledger.rules import PostingLine
 from wms.ledger.services import post_movement
@@ -164,60 +165,10 @@ def list_movements(
     movements = list(session.scalars(stmt.order_by(Movement.id).limit(limit + 1)))
     if not movements:
         return []
-    ids = [m.id for m in movements]
     # A movement shows whole (its postings sum to zero): an operator sees both
     # legs of a transfer it can see; a seller's postings are all its own,
     # because no movement moves stock between owners.
-    posting_scope = actor.seller_filter(Posting.owner_id)
-    rows = session.execute(
-        select(Posting, Location.code, Seller.code, Sku.code)
-        .join(Location, Location.id == Posting.location_id)
-        .join(Sku, Sku.id == Posting.sku_id)
-        .join(Seller, Seller.id == Posting.owner_id)
-        .where(Posting.movement_id.in_(ids), posting_scope)
-        .order_by(Posting.id)
-    ).all()
-    postings: dict[int, list[dict]] = {i: [] for i in ids}
-    for p, loc_code, seller_code, sku_code in rows:
-        postings[p.movement_id].append(_posting_dict(p, loc_code, seller_code, sku_code))
-    return [_movement_dict(m, postings[m.id]) for m in movements]
-
-
-def _posting_dict(p: Posting, loc_code: str, seller_code: str, sku_code: str) -> dict:
-    return {
-        "location": loc_code,
-        "seller": seller_code,
-        "sku": sku_code,
-        "sku_id": p.sku_id,
-        "lot": p.lot or None,
-        "condition": p.condition,
-        "qty": p.qty,
-    }
-
-
-def _movement_dict(m: Movement, postings: list[dict]) -> dict:
-    return {
-        "id": m.id,
-        "kind": m.kind,
-        "created_at": m.created_at,
-        "reference": m.reference,
-        "reason": m.reason,
-        "note": m.note,
-        "postings": postings,
-    }
-
-
-def movement_view(session: Session, movement: Movement) -> dict:
-    """A movement as the API shows it, with every posting."""
-    rows = session.execute(
-        select(Posting, Location.code, Seller.code, Sku.code)
-        .join(Location, Location.id == Posting.location_id)
-        .join(Sku, Sku.id == Posting.sku_id)
-        .join(Seller, Seller.id == Posting.owner_id)
-        .where(Posting.movement_id == movement.id)
-        .order_by(Posting.id)
-    ).all()
-    return _movement_dict(movement, [_posting_dict(*row) for row in rows])
+    return movement_views(session, movements, posting_scope=actor.seller_filter(Posting.owner_id))
 
 
 def _lot_for(sku: Sku, lot: str | None) -> str:

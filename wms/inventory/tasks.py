@@ -7,10 +7,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from wms.auth.principal import Principal
-from wms.catalog.models import Seller, Sku
+from wms.catalog.models import Sku
 from wms.db import transaction, utcnow
 from wms.errors import InvalidState, NotFound, ValidationFailed
-from wms.facility.models import Location, Warehouse
+from wms.facility.models import Location
 from wms.facility.rules import travel_distance_mm
 from wms.facility.services import geometry, get_location, get_warehouse
 from wms.inventory.models import TASK_STATUSES, TASK_TYPES, Task
@@ -150,35 +150,6 @@ def list_tasks(
             raise ValidationFailed(status=f"must be one of {', '.join(TASK_STATUSES)}")
         stmt = stmt.where(Task.status == status)
     return list(session.scalars(stmt.order_by(Task.id).limit(limit + 1)))
-
-
-def task_views(session: Session, tasks: list[Task]) -> list[dict]:
-    """Tasks as the API shows them, with codes instead of ids (two queries)."""
-    if not tasks:
-        return []
-    loc_ids = {t.from_location_id for t in tasks} | {t.suggested_location_id for t in tasks if t.suggested_location_id}
-    codes = dict(session.execute(select(Location.id, Location.code).where(Location.id.in_(loc_ids))).all())
-    skus = {
-        sku_id: (code, seller)
-        for sku_id, code, seller in session.execute(
-            select(Sku.id, Sku.code, Seller.code).join(Seller, Seller.id == Sku.seller_id)
-            .where(Sku.id.in_({t.sku_id for t in tasks}))
-        )
-    }
-    whs = dict(session.execute(select(Warehouse.id, Warehouse.code).where(
-        Warehouse.id.in_({t.warehouse_id for t in tasks}))).all())
-    return [
-        {
-            "id": t.id, "type": t.type, "status": t.status, "warehouse": whs[t.warehouse_id],
-            "sku": skus[t.sku_id][0], "sku_id": t.sku_id, "seller": skus[t.sku_id][1], "lot": t.lot or None,
-            "condition": t.condition, "qty": t.qty, "qty_done": t.qty_done, "qty_open": t.qty_open,
-            "from_location": codes[t.from_location_id],
-            "suggested_location": codes.get(t.suggested_location_id) if t.suggested_location_id else None,
-            "source_type": t.source_type, "source_id": t.source_id,
-            "created_at": t.created_at, "completed_at": t.completed_at,
-        }
-        for t in tasks
-    ]
 
 
 def complete_task(session: Session, actor: Principal, task_id: int, *, location: str, qty: int) -> Task:

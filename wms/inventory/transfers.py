@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wms.auth.principal import Principal
-from wms.catalog.models import Lot, Seller, Sku
+from wms.catalog.models import Lot, Sku
 from wms.catalog.services import resolve_sku
 from wms.db import transaction, utcnow
 from wms.errors import InsufficientStock, InvalidState, NotFound, ValidationFailed
@@ -206,42 +206,3 @@ def list_transfers(
     if status:
         stmt = stmt.where(Transfer.status == status)
     return list(session.scalars(stmt.order_by(Transfer.id).limit(limit + 1)))
-
-
-def transfer_view(session: Session, transfer: Transfer) -> dict:
-    whs = dict(
-        session.execute(
-            select(Warehouse.id, Warehouse.code).where(
-                Warehouse.id.in_((transfer.from_warehouse_id, transfer.to_warehouse_id))
-            )
-        ).all()
-    )
-    skus = {
-        i: (c, s)
-        for i, c, s in session.execute(
-            select(Sku.id, Sku.code, Seller.code)
-            .join(Seller, Seller.id == Sku.seller_id)
-            .where(Sku.id.in_({tl.sku_id for tl in transfer.lines}))
-        )
-    }
-    return {
-        "id": transfer.id,
-        "status": transfer.status,
-        "reference": transfer.reference,
-        "from_warehouse": whs[transfer.from_warehouse_id],
-        "to_warehouse": whs[transfer.to_warehouse_id],
-        "created_at": transfer.created_at,
-        "received_at": transfer.received_at,
-        "lines": [
-            {
-                "sku": skus[tl.sku_id][0],
-                "sku_id": tl.sku_id,
-                "seller": skus[tl.sku_id][1],
-                "lot": tl.lot or None,
-                "qty": tl.qty,
-                "received_qty": tl.received_qty,
-                "short_qty": None if tl.received_qty is None else tl.qty - tl.received_qty,
-            }
-            for tl in transfer.lines
-        ],
-    }

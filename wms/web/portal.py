@@ -6,7 +6,8 @@ from __future__ import annotations
 from flask import request
 
 from wms.extensions import page_section
-from wms.inbound.services import asn_view, list_asns
+from wms.inbound.services import list_asns
+from wms.inbound.views import asn_views
 from wms.inventory.services import list_stock
 from wms.web.pages import db, principal, render
 
@@ -30,7 +31,7 @@ def stock():
     return render(
         "stock.html", buckets=BUCKETS,
         stock=levels[:STOCK_PAGE], stock_next=levels[STOCK_PAGE - 1]["id"] if len(levels) > STOCK_PAGE else None,
-        asns=[asn_view(db(), asn) for asn in asns],
+        asns=asn_views(db(), asns),
         orders=orders, orders_next=orders_next,
         stock_after=stock_after, orders_after=orders_after,
     )

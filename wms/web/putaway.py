@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import request
 
 from wms.errors import DomainError
-from wms.inventory.tasks import complete_task, get_task, list_tasks, task_views
+from wms.inventory.tasks import complete_task, get_task, list_tasks
+from wms.inventory.views import task_view, task_views
 from wms.web.forms import PUTAWAY_FORM, load_form
 from wms.web.pages import db, done, principal, render
 
@@ -19,7 +20,7 @@ def task_list():
 
 def task_screen(task_id: int, *, error: DomainError | None = None, form=None):
     task = get_task(db(), principal(), task_id)
-    return render("putaway.html", error.status if error else 200, error=error, task=task_views(db(), [task])[0],
+    return render("putaway.html", error.status if error else 200, error=error, task=task_view(db(), task),
                   form=form or {})
 
 
@@ -29,7 +30,7 @@ def put_away(task_id: int):
         task = complete_task(db(), principal(), task_id, **data)
     except DomainError as error:
         return task_screen(task_id, error=error, form=request.form)
-    view = task_views(db(), [task])[0]
+    view = task_view(db(), task)
     text = f"Put {data['qty']} × {view['sku']} in {data['location']}."
     if task.status == "open":
         return done("web.putaway_screen", f"{text} {view['qty_open']} still to put away.", task_id=task_id)

@@ -7,7 +7,8 @@ from flask import request
 
 from wms.catalog.services import get_sku, list_skus
 from wms.errors import DomainError
-from wms.inbound.services import OPEN_STATUSES, asn_view, close_asn, get_asn, list_asns, receive_units
+from wms.inbound.services import OPEN_STATUSES, close_asn, get_asn, list_asns, receive_units
+from wms.inbound.views import asn_view, asn_views
 from wms.web.forms import RECEIVE_FORM, load_form
 from wms.web.pages import db, done, principal, render
 
@@ -22,7 +23,7 @@ def asn_list():
         found = list_asns(db(), actor, status=status, limit=LIST_LIMIT)
         more = more or len(found) > LIST_LIMIT
         asns += found[:LIST_LIMIT]
-    return render("receive_list.html", asns=[asn_view(db(), asn) for asn in asns], more=more)
+    return render("receive_list.html", asns=asn_views(db(), asns), more=more)
 
 
 def receive_screen(asn_id: int, *, error: DomainError | None = None, form=None):
