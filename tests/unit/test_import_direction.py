@@ -191,3 +191,19 @@ def test_no_import_cycle_between_areas():
     # The foundation's areas share the Principal (auth) and the HTTP helpers
     # at area level, without a cycle between modules; nothing above may.
     assert [c for c in _cycles(graph) if not set(c) <= FOUNDATION] == []
+
+
+def test_the_http_plumbing_imports_no_area():
+    """The idempotent-request plumbing and the HTTP helpers sit below every
+    area: they may use the Principal (auth) and the write scope, never the
+    ledger or an area built on it."""
+    plumbing = ("wms.http", "wms.idempotency", "wms.idempotency_models", "wms.db", "wms.errors")
+    areas = ("wms.ledger", "wms.inbound", "wms.inventory", "wms.catalog", "wms.facility", "wms.web", "wms.channels",
+             *EXTENSIONS)
+    wrong = [
+        f"{module}:{line} imports {target}"
+        for module in plumbing
+        for target, line in imports_of()[module]
+        if _internal(target) and any(_within(_internal(target), area) for area in areas)
+    ]
+    assert wrong == []
