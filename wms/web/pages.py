@@ -9,6 +9,7 @@ from wms.errors import DomainError
 from wms.http import get_session
 from wms.idempotency import FORM_FIELD
 from wms.web.guard import CSRF_FIELD, csrf_token, new_form_key, notice, read_notice
+from wms.web.nav import portal_nav
 
 
 def principal() -> Principal:
@@ -72,4 +73,4 @@ def field_error(error: DomainError | None, *names: str) -> str | None:
 
 def context() -> dict:
     return {"principal": g.get("principal"), "form_fields": form_fields, "field_error": field_error,
-            "csrf_field": CSRF_FIELD, "csrf_token": csrf_token}
+            "csrf_field": CSRF_FIELD, "csrf_token": csrf_token, "portal_nav": portal_nav}

@@ -25,6 +25,8 @@ ROUTES = [
     ("/putaway/<int:task_id>", "putaway_screen", putaway.task_screen, GET),
     ("/putaway/<int:task_id>", "putaway", form_idempotency_key(putaway.put_away), POST),
     ("/stock", "stock", portal.stock, GET),
+    ("/stock.csv", "stock_export", portal.stock_export, GET),
+    ("/skus/<int:sku_id>", "sku_page", portal.sku_page, GET),
 ]
 for rule, endpoint, view, methods in ROUTES:
     bp.add_url_rule(rule, endpoint, view, methods=methods)
