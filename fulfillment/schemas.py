@@ -2,7 +2,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from fulfillment.models import ORDER_STATUSES
 from wms.http import PageArgsSchema
-from wms.schemas import Code, Qty, SkuRef
+from wms.schemas import Code, Qty, SkuRef, Timestamp
 
 
 class ShipToSchema(Schema):
@@ -26,7 +26,7 @@ class CreateOrderSchema(Schema):
     ship_to = fields.Nested(ShipToSchema, required=True)
     carrier = fields.String(load_default=None, validate=validate.Length(min=1, max=50))
     service_level = fields.String(load_default=None, validate=validate.Length(min=1, max=50))
-    ship_by = fields.AwareDateTime(load_default=None, metadata={"description": "carrier cut-off"})
+    ship_by = Timestamp(load_default=None, metadata={"description": "carrier cut-off"})
     lines = fields.List(fields.Nested(NewOrderLineSchema), required=True, validate=validate.Length(min=1, max=500))
 
 
@@ -75,7 +75,7 @@ class CreateWaveSchema(Schema):
     cart_capacity_units = fields.Integer(strict=True, load_default=50, validate=validate.Range(min=1, max=10_000))
     cart_capacity_volume_mm3 = fields.Integer(strict=True, load_default=None, validate=validate.Range(min=1))
     carrier = fields.String(load_default=None, validate=validate.Length(min=1, max=50))
-    ship_by_before = fields.AwareDateTime(load_default=None)
+    ship_by_before = Timestamp(load_default=None)
     time_limit_s = fields.Float(load_default=5.0, validate=validate.Range(min=0.05, max=120))
     seed = fields.Integer(strict=True, load_default=0, validate=validate.Range(min=0, max=2**31 - 1))
 

@@ -97,6 +97,28 @@ def check() -> None:
     click.echo("ledger check clean")
 
 
+@main.group()
+def repair() -> None:
+    """Repair data that `wms check` reports."""
+
+
+@repair.command("timestamps")
+def repair_timestamps() -> None:
+    """Clamp timestamps stored outside the window the API accepts (e.g. a
+    year 10000 sent before the bound existed) to the nearest bound."""
+    from wms.timestamps import repair_timestamps as repair_all
+
+    engine, session = open_session()
+    try:
+        changed = repair_all(session)
+    finally:
+        session.close()
+        engine.dispose()
+    for line in changed:
+        click.echo(line)
+    click.echo(f"{len(changed)} timestamp(s) repaired")
+
+
 @main.command()
 @click.option("--if-empty", is_flag=True, help="do nothing when the database already has warehouses")
 @click.option("--seed", default=20261123, show_default=True)

@@ -27,6 +27,7 @@ then writes fails with SQLITE_BUSY instead of waiting for the lock.
 """
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -53,6 +54,21 @@ class Base(DeclarativeBase):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+# The window every timestamp a client may send must fall in (inclusive, UTC):
+# wms.schemas.Timestamp refuses what lies outside, and `wms check` reports rows
+# stored outside it before this bound existed (`wms repair timestamps` clamps
+# them). PostgreSQL stores years Python cannot represent (10000, BC);
+# such a row would otherwise break every query that loads it.
+TIMESTAMP_MIN = datetime(2000, 1, 1, tzinfo=UTC)
+TIMESTAMP_MAX = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def timestamp_in_range(value: datetime) -> bool:
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return TIMESTAMP_MIN <= value <= TIMESTAMP_MAX
 
 
 class UTCDateTime(TypeDecorator):
@@ -95,7 +111,41 @@ def make_engine(url: str, *, busy_timeout_ms: int = 30_000, **kwargs) -> Engine:
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    event.listen(engine, "connect", _register_bounded_timestamps)
+    return engine
+
+
+def _register_bounded_timestamps(dbapi_connection, _record) -> None:
+    dbapi_connection.adapters.register_loader("timestamptz", _bounded_timestamptz_loader())
+
+
+@functools.cache
+def _bounded_timestamptz_loader():
+    """A timestamptz loader that reads a value Python cannot hold (year
+    10000 or BC, stored before the API bounded its timestamps) as
+    datetime.max / datetime.min instead of failing the whole query: one bad
+    row must not take down every list and screen that loads it. `wms check`
+    reports such rows and `wms repair timestamps` clamps them."""
+    import psycopg
+    from psycopg.adapt import Loader
+    from psycopg.pq import Format
+
+    fast = psycopg.adapters.get_loader(psycopg.postgres.types["timestamptz"].oid, Format.TEXT)
+
+    class BoundedTimestamptzLoader(Loader):
+        def __init__(self, oid, context=None):
+            super().__init__(oid, context)
+            self._inner = fast(oid, context)
+
+        def load(self, data):
+            try:
+                return self._inner.load(data)
+            except psycopg.DataError:
+                before_christ = bytes(data).rstrip().endswith(b"BC")
+                return (datetime.min if before_christ else datetime.max).replace(tzinfo=UTC)
+
+    return BoundedTimestamptzLoader
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

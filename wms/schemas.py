@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from wms.db import TIMESTAMP_MAX, TIMESTAMP_MIN, timestamp_in_range
 from wms.http import PageArgsSchema
 
 
@@ -37,6 +38,28 @@ def Code(max_len: int = 64, **kwargs) -> fields.String:  # noqa: N802
     return fields.String(validate=validate.Length(min=1, max=max_len), **kwargs)
 
 
+class Timestamp(fields.AwareDateTime):
+    """The one field type for every timestamp a client sends: ISO 8601 with
+    an offset, and within TIMESTAMP_MIN..TIMESTAMP_MAX once in UTC (a year
+    10000 stored by PostgreSQL could not be read back)."""
+
+    def __init__(self, **kwargs):
+        metadata = dict(kwargs.pop("metadata", {}))
+        window = f"between {TIMESTAMP_MIN:%Y-%m-%d} and {TIMESTAMP_MAX:%Y-%m-%d} (UTC)"
+        metadata["description"] = f"{metadata['description']}; {window}" if "description" in metadata else window
+        super().__init__(metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        result = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            within = timestamp_in_range(result)
+        except OverflowError:
+            within = False
+        if not within:
+            raise ValidationError(f"must be between {TIMESTAMP_MIN.isoformat()} and {TIMESTAMP_MAX.isoformat()}")
+        return result
+
+
 _page_schemas: dict[str, type[Schema]] = {}
 
 
@@ -52,4 +75,4 @@ def page_of(item: type[Schema]) -> type[Schema]:
     return _page_schemas[name]
 
 
-__all__ = ["PageArgsSchema", "StrictSchema", "SkuRef", "Qty", "Code", "page_of"]
+__all__ = ["PageArgsSchema", "StrictSchema", "SkuRef", "Qty", "Code", "Timestamp", "page_of"]

@@ -1,7 +1,7 @@
 from marshmallow import Schema, fields, validate
 
 from wms.auth.models import ROLES
-from wms.schemas import Code
+from wms.schemas import Code, Timestamp
 
 
 class CreateTokenSchema(Schema):
@@ -10,7 +10,7 @@ class CreateTokenSchema(Schema):
     seller = Code(32, load_default=None)
     warehouses = fields.List(Code(16), load_default=list)
     channel = fields.Integer(strict=True, load_default=None)
-    expires_at = fields.AwareDateTime(load_default=None)
+    expires_at = Timestamp(load_default=None)
 
 
 class TokenInfoSchema(Schema):

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from wms.auth.models import ROLES, Token
 from wms.auth.principal import Principal
 from wms.catalog.models import Seller
-from wms.db import transaction, utcnow
+from wms.db import TIMESTAMP_MAX, timestamp_in_range, transaction, utcnow
 from wms.errors import Unauthenticated, ValidationFailed
 from wms.facility.models import Warehouse
 
@@ -63,6 +63,8 @@ def create_token(
             expires_at = expires_at.replace(tzinfo=UTC)
         if expires_at is not None and expires_at <= utcnow():
             raise ValidationFailed(expires_at="must be in the future")
+        if expires_at is not None and not timestamp_in_range(expires_at):
+            raise ValidationFailed(expires_at=f"must be before {TIMESTAMP_MAX.isoformat()}")
         raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
         token = Token(
             name=name, role=role, token_hash=hash_token(raw), prefix=raw[:10], seller_id=seller_id,

@@ -3,7 +3,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from wms.http import PageArgsSchema
 from wms.inbound.models import ASN_STATUSES, TRANSPORT_MODES
 from wms.ledger.models import CONDITIONS
-from wms.schemas import Code, Qty, SkuRef
+from wms.schemas import Code, Qty, SkuRef, Timestamp
 
 
 class NewAsnLineSchema(Schema):
@@ -17,7 +17,7 @@ class CreateAsnSchema(Schema):
     warehouse = Code(16, required=True)
     reference = Code(64, required=True)
     seller = Code(32, load_default=None, metadata={"description": "the seller's code (admin tokens only)"})
-    expected_at = fields.AwareDateTime(load_default=None)
+    expected_at = Timestamp(load_default=None)
     transport_mode = fields.String(load_default=None, validate=validate.OneOf(TRANSPORT_MODES))
     carrier = fields.String(load_default=None, validate=validate.Length(max=100))
     tracking_number = fields.String(load_default=None, validate=validate.Length(max=100))

@@ -3,7 +3,7 @@ from marshmallow import Schema, fields, validate
 from wms.http import PageArgsSchema
 from wms.inventory.services import ADJUSTMENT_REASONS
 from wms.ledger.models import CONDITIONS
-from wms.schemas import Code, Qty, SkuRef
+from wms.schemas import Code, Qty, SkuRef, Timestamp
 
 
 class StockQuerySchema(PageArgsSchema):
@@ -43,7 +43,7 @@ class LocationStockSchema(Schema):
 
 
 class LedgerQuerySchema(StockQuerySchema):
-    since = fields.AwareDateTime(load_default=None)
+    since = Timestamp(load_default=None)
 
 
 class PostingSchema(Schema):
