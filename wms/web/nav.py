@@ -13,6 +13,7 @@ PORTAL = ("admin", "operator", "seller")
 # (label, endpoint, roles): the seller's pages first, then the extensions', then operations.
 SELLER_PAGES = [
     ("Stock", "web.stock", PORTAL),
+    ("ASNs", "web.asns", PORTAL),
 ]
 OPERATIONS_PAGES: list[tuple[str, str, tuple[str, ...]]] = []
 

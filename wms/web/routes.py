@@ -4,7 +4,7 @@ wms.web.blueprints.screens_blueprint); wms never imports them."""
 from __future__ import annotations
 
 from wms.idempotency import form_idempotency_key
-from wms.web import account, portal, putaway, receiving
+from wms.web import account, asns, portal, putaway, receiving
 from wms.web.blueprints import screens_blueprint
 
 bp = screens_blueprint("web", __name__, template_folder="templates", static_folder="static",
@@ -27,6 +27,12 @@ ROUTES = [
     ("/stock", "stock", portal.stock, GET),
     ("/stock.csv", "stock_export", portal.stock_export, GET),
     ("/skus/<int:sku_id>", "sku_page", portal.sku_page, GET),
+    ("/asns", "asns", asns.asns, GET),
+    ("/asns/<int:asn_id>", "asn_page", asns.asn_page, GET),
+    ("/asns/new", "new_asn", asns.new_asn, GET),
+    ("/asns/new", "create_asn", form_idempotency_key(asns.create), POST),
+    ("/asns/upload", "upload_asns", form_idempotency_key(asns.upload), POST),
+    ("/asns/template.csv", "asn_template", asns.csv_template, GET),
 ]
 for rule, endpoint, view, methods in ROUTES:
     bp.add_url_rule(rule, endpoint, view, methods=methods)

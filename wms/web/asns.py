@@ -1,0 +1,149 @@
+"""ASNs in the portal: the list (every status, closed ones included, with
+progress), an ASN's page (lines, receipts, damaged units, the discrepancy
+report once closed), and creating them in a form or by CSV upload with
+row-by-row messages (a file with any bad row creates nothing)."""
+from __future__ import annotations
+
+from flask import Response, request
+
+from wms.catalog.services import list_sellers, list_skus
+from wms.db import transaction
+from wms.errors import DomainError, ValidationFailed
+from wms.facility.services import list_warehouses
+from wms.inbound.models import ASN_STATUSES, TRANSPORT_MODES
+from wms.inbound.queries import receipt_views, search_asns
+from wms.inbound.schemas import CreateAsnSchema
+from wms.inbound.services import create_asn, get_asn
+from wms.inbound.views import asn_view, asn_views
+from wms.web import sheets
+from wms.web.pages import db, done, principal, render
+
+PER_PAGE = 50
+FORM_LINES = 8
+HEADER_COLUMNS = ("seller", "warehouse", "expected_at", "transport_mode", "carrier", "tracking_number",
+                  "container_number")
+LINE_COLUMNS = ("sku", "qty", "lot", "expiry")
+CSV_COLUMNS = ("reference",) + HEADER_COLUMNS + LINE_COLUMNS
+CSV_REQUIRED = ("reference", "warehouse", "sku", "qty")
+CREATE_SCHEMA = CreateAsnSchema()
+CREATORS = ("admin", "seller")
+
+
+def asns():
+    actor = principal()
+    status = request.args.get("status") or None
+    warehouse = request.args.get("warehouse") or None
+    q = request.args.get("q", "")
+    page = request.args.get("page", 1, type=int) or 1
+    found, total = search_asns(db(), actor, status=status, warehouse=warehouse, q=q, page=page, per_page=PER_PAGE)
+    args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render("asns.html", asns=asn_views(db(), found), total=total, page=page,
+                  pages=max(1, -(-total // PER_PAGE)), args=args, statuses=ASN_STATUSES,
+                  warehouses=[w.code for w in list_warehouses(db(), actor, limit=200)],
+                  status=status, warehouse=warehouse, q=q, can_create=actor.role in CREATORS)
+
+
+def asn_page(asn_id: int):
+    actor = principal()
+    asn = get_asn(db(), actor, asn_id)
+    view = asn_view(db(), asn, with_report=asn.status == "closed")
+    return render("asn.html", asn=view, receipts=receipt_views(db(), asn))
+
+
+# --- creating -----------------------------------------------------------------------------
+
+def _form_context(actor) -> dict:
+    sellers = [s.code for s in list_sellers(db(), actor, limit=500)] if actor.is_admin else []
+    skus = list_skus(db(), actor, limit=2000)[:2000]
+    return {"warehouses": [w.code for w in list_warehouses(db(), actor, limit=200)], "sellers": sellers,
+            "skus": skus, "modes": TRANSPORT_MODES, "columns": CSV_COLUMNS, "required": CSV_REQUIRED}
+
+
+def new_asn(*, error: DomainError | None = None, form=None, problems=None, status: int = 200):
+    actor = principal()
+    actor.require(*CREATORS)
+    form = form if form is not None else {}
+    lines = _form_lines(form) if form else []
+    lines += [{}] * max(FORM_LINES - len(lines), 1)
+    return render("asn_new.html", status, error=error, form=form, lines=lines, problems=problems or [],
+                  **_form_context(actor))
+
+
+def _form_lines(form) -> list[dict]:
+    columns = {c: form.getlist(f"line_{c}") for c in LINE_COLUMNS}
+    count = max((len(v) for v in columns.values()), default=0)
+    return [{c: (columns[c][i] if i < len(columns[c]) else "") for c in LINE_COLUMNS} for i in range(count)]
+
+
+def _body(header: dict, lines: list[dict]) -> dict:
+    body = sheets.cleaned(header, dates=("expected_at",), upper=("container_number",))
+    body["lines"] = [sheets.cleaned(line, integers=("qty",)) for line in lines]
+    return body
+
+
+def create(**_):
+    """The form: one ASN with the lines that are filled in."""
+    actor = principal()
+    actor.require(*CREATORS)
+    form = request.form
+    rows = [(i, ln) for i, ln in enumerate(_form_lines(form)) if any(v.strip() for v in ln.values())]
+    header = {c: form.get(c, "") for c in ("reference",) + HEADER_COLUMNS}
+    try:
+        if not rows:
+            raise ValidationFailed(errors={"lines": "fill in at least one line"})
+        data = sheets.load(CREATE_SCHEMA, _body(header, [ln for _i, ln in rows]))
+        asn = create_asn(db(), actor, data)
+    except DomainError as error:
+        # "lines.2.sku" is the third filled-in line: name the form's line.
+        errors = {}
+        for key, message in error.errors.items():
+            parts = str(key).split(".")
+            if parts[0] == "lines" and len(parts) > 2 and parts[1].isdigit() and int(parts[1]) < len(rows):
+                key = f"line {rows[int(parts[1])][0] + 1} {'.'.join(parts[2:])}"
+            errors[key] = message
+        shown = ValidationFailed(errors=errors) if errors else error
+        shown.status = error.status
+        return new_asn(error=shown, form=form, status=error.status)
+    return done("web.asn_page", f"ASN {asn.reference} created.", asn_id=asn.id)
+
+
+def upload(**_):
+    """A CSV file of ASN lines: rows sharing a reference make one ASN. Every
+    row is checked; if any is wrong nothing is created and each bad row is
+    named with its column and what is wrong."""
+    actor = principal()
+    actor.require(*CREATORS)
+    problems: list[sheets.Problem] = []
+    created = []
+    try:
+        rows = sheets.read_csv(request.files.get("file"), CSV_COLUMNS, CSV_REQUIRED)
+        docs = sheets.documents(rows, HEADER_COLUMNS, problems)
+        with transaction(db()):
+            for doc in docs:
+                def body_of(rows, doc=doc):
+                    first = rows[0].values
+                    header = {"reference": doc.reference, **{c: first.get(c, "") for c in HEADER_COLUMNS}}
+                    return _body(header, [{c: r.values.get(c, "") for c in LINE_COLUMNS} for r in rows])
+
+                asn, found = sheets.create_document(doc, body_of, CREATE_SCHEMA,
+                                                    lambda data: create_asn(db(), actor, data))
+                problems += found
+                if asn is not None:
+                    created.append(asn)
+            if problems:
+                raise ValidationFailed(f"{len({p.row for p in problems})} row(s) have errors: nothing was "
+                                       "created. Correct them and upload the file again.")
+    except DomainError as error:
+        problems.sort(key=lambda p: (p.row or 0, p.column))
+        return new_asn(error=error, problems=problems, status=error.status)
+    names = ", ".join(a.reference for a in created)
+    return done("web.asns", f"{len(created)} ASN(s) created from the file: {names}.")
+
+
+def csv_template():
+    """An example file with every column, to fill in."""
+    example = ",".join(CSV_COLUMNS) + "\n" + \
+        "PO-2001,,US-LAX,2026-12-20,sea,Maersk,,MSCU1234565,SKU-1,120,,\n" + \
+        "PO-2001,,US-LAX,2026-12-20,sea,Maersk,,MSCU1234565,SKU-2,48,L2701,2028-07-26\n"
+    return Response(example, mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="asn-template.csv"'})
