@@ -1,5 +1,7 @@
 import itertools
+import random
 
+import networkx as nx
 import pytest
 
 from wms.facility.rules import Geometry, LayoutParams, generate_layout, location_code, travel_distance_mm
@@ -66,3 +68,81 @@ def test_a_layout_needs_at_least_one_of_everything(field):
     args = {"blocks": 1, "aisles": 1, "bays_per_aisle": 1, "levels": 1, field: 0}
     with pytest.raises(ValueError, match=field):
         LayoutParams(**args)
+
+
+def test_between_cross_aisles_a_point_off_the_aisles_must_walk_to_an_aisle_first():
+    # Issue 14's example: 7 aisles, default dimensions; both points lie
+    # between aisles 1 and 2, one on the back and one on the front cross aisle.
+    p = LayoutParams(blocks=1, aisles=7, bays_per_aisle=12, levels=1)
+    g = Geometry.of(p)
+    front, back = p.cross_aisle_ys()
+    assert (front, back) == (1500, 16500)
+    a, b = (4275, back), (4100, front)
+    # Through aisle 2 (x 6150): 1875 + 15000 + 2050; through aisle 1 (x 2050) is longer.
+    assert travel_distance_mm(g, a, b) == travel_distance_mm(g, b, a) == 18_925
+
+
+def _layout_graph(p: LayoutParams, points) -> nx.Graph:
+    """The walking network as a graph: aisle centre lines from the front to
+    the back cross aisle, cross-aisle centre lines across the whole width,
+    with every point and every crossing as a node."""
+    cross = p.cross_aisle_ys()
+    aisles = [p.aisle_x(a) for a in range(1, p.aisles + 1)]
+    on_line: dict[tuple[str, int], set[tuple[int, int]]] = {}
+    for x in aisles:
+        on_line[("aisle", x)] = {(x, y) for y in cross}
+    for y in cross:
+        on_line[("cross", y)] = {(x, y) for x in aisles} | {(0, y), (p.width_mm, y)}
+    for x, y in points:
+        if x in aisles:
+            on_line[("aisle", x)].add((x, y))
+        if y in cross:
+            on_line[("cross", y)].add((x, y))
+        assert x in aisles or y in cross, (x, y)
+    graph = nx.Graph()
+    for (kind, _), nodes in on_line.items():
+        along = sorted(nodes, key=(lambda n: n[1]) if kind == "aisle" else (lambda n: n[0]))
+        for u, v in itertools.pairwise(along):
+            graph.add_edge(u, v, weight=abs(u[0] - v[0]) + abs(u[1] - v[1]))
+    return graph
+
+
+def _random_points(p: LayoutParams, rng: random.Random, n: int) -> list[tuple[int, int]]:
+    cross = p.cross_aisle_ys()
+    aisles = [p.aisle_x(a) for a in range(1, p.aisles + 1)]
+    specs = generate_layout(p)
+    points = []
+    for _ in range(n):
+        kind = rng.random()
+        if kind < 0.35:  # anywhere on an aisle, cross aisles included
+            points.append((rng.choice(aisles), rng.randint(cross[0], cross[-1])))
+        elif kind < 0.7:  # anywhere on any cross aisle, between or beside aisles
+            points.append((rng.randint(0, p.width_mm), rng.choice(cross)))
+        elif kind < 0.8:  # exactly halfway between two aisles or at a wall
+            halfway = [x + p.aisle_pitch_mm // 2 for x in aisles]
+            points.append((rng.choice([0, p.width_mm, *halfway]), rng.choice(cross)))
+        else:  # a generated pick point or station
+            s = rng.choice(specs)
+            points.append((s.x_mm, s.y_mm))
+    return points
+
+
+@pytest.mark.parametrize(
+    "p",
+    [
+        LayoutParams(blocks=1, aisles=7, bays_per_aisle=15, levels=1),
+        LayoutParams(blocks=2, aisles=5, bays_per_aisle=6, levels=1, bay_width_mm=1300, cross_aisle_width_mm=2600),
+        LayoutParams(blocks=3, aisles=4, bays_per_aisle=4, levels=1, aisle_width_mm=3100, bay_depth_mm=1100),
+        LayoutParams(blocks=2, aisles=1, bays_per_aisle=5, levels=1),
+    ],
+    ids=["1x7", "2x5", "3x4", "2x1"],
+)
+def test_travel_distance_is_the_shortest_path_in_the_layouts_graph(p):
+    g = Geometry.of(p)
+    rng = random.Random(f"travel-{p}")
+    points = _random_points(p, rng, 60)
+    graph = _layout_graph(p, points)
+    for a in points:
+        lengths = nx.single_source_dijkstra_path_length(graph, a, weight="weight")
+        for b in points:
+            assert travel_distance_mm(g, a, b) == lengths[b], (a, b)
