@@ -3,7 +3,7 @@ slotting issue will back with its optimized assignment), listing tasks, and
 completing them with a ledger movement."""
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import false, func, or_, select, union_all, update
 from sqlalchemy.orm import Session
 
 from wms.auth.principal import Principal
@@ -21,11 +21,13 @@ from wms.ledger.services import post_movement
 
 # Storage bins of a warehouse with their distance from the dock, per process:
 # the layout does not change between scans. The key includes what would
-# change if locations were added.
-_bin_cache: dict[tuple, list[tuple[int, int, int | None, int | None]]] = {}
+# change if locations were added. Each entry: the bins nearest first, and the
+# same bins by location id.
+_BinRow = tuple[int, int, int | None, int | None]  # location id, distance, max volume, max weight
+_bin_cache: dict[tuple, tuple[list[_BinRow], dict[int, _BinRow]]] = {}
 
 
-def _bins_by_distance(session: Session, warehouse_id: int, dock: Location):
+def _bins_by_distance(session: Session, warehouse_id: int, dock: Location) -> tuple[list[_BinRow], dict[int, _BinRow]]:
     count, max_id = session.execute(
         select(func.count(), func.max(Location.id)).where(
             Location.warehouse_id == warehouse_id, Location.kind == "storage", Location.active.is_(True)
@@ -40,70 +42,94 @@ def _bins_by_distance(session: Session, warehouse_id: int, dock: Location):
             )
         ).all()
         origin = (dock.x_mm or 0, dock.y_mm or 0)
-        bins = [
-            (loc_id, travel_distance_mm(geo, origin, (x or 0, y or 0)), vol, wt) for loc_id, x, y, vol, wt in rows
-        ]
+        bins = sorted(
+            ((loc_id, travel_distance_mm(geo, origin, (x or 0, y or 0)), vol, wt) for loc_id, x, y, vol, wt in rows),
+            key=lambda b: (b[1], b[0]),
+        )
         if len(_bin_cache) > 64:
             _bin_cache.clear()
-        _bin_cache[key] = sorted(bins, key=lambda b: (b[1], b[0]))
+        _bin_cache[key] = (bins, {b[0]: b for b in bins})
     return _bin_cache[key]
 
 
-def _occupancy(session: Session, warehouse_id: int) -> dict[int, tuple[int, int, set[int]]]:
-    """Per location: (volume used, weight used, SKUs held or promised)."""
-    used: dict[int, tuple[int, int, set[int]]] = {}
+_VOLUME = Sku.length_mm * Sku.width_mm * Sku.height_mm
+# Free bins are looked for among the nearest storage bins first, in growing
+# batches, so that a scan reads what is near the dock rather than the
+# occupancy of the whole warehouse.
+_FIRST_BATCH = 32
+_BATCH_GROWTH = 4
 
-    def add(loc_id: int, sku_id: int, qty: int, vol: int, wt: int) -> None:
+
+def _occupancy(
+    session: Session, warehouse_id: int, location_ids: list[int], *, holding_sku: int | None = None
+) -> dict[int, tuple[int, int, set[int]]]:
+    """Per location: (volume used, weight used, SKUs held or promised by open
+    tasks), for these locations and, with holding_sku, every location that
+    holds or is promised that SKU. One statement, on indexed keys (balances
+    by location or by warehouse and SKU, open tasks by warehouse)."""
+    used: dict[int, tuple[int, int, set[int]]] = {}
+    b, t = Balance, Task
+
+    def wanted(column):
+        conditions = [column.in_(location_ids)] if location_ids else []
+        if holding_sku is not None:
+            conditions.append(column.in_(
+                select(b.location_id).where(b.warehouse_id == warehouse_id, b.sku_id == holding_sku, b.qty > 0,
+                                            b.is_virtual.is_(False))))
+            conditions.append(column.in_(
+                select(t.suggested_location_id).where(t.warehouse_id == warehouse_id, t.status == "open",
+                                                      t.sku_id == holding_sku, t.suggested_location_id.is_not(None))))
+        return or_(*conditions) if conditions else false()
+
+    held = (
+        select(b.location_id, b.sku_id, b.qty, _VOLUME, Sku.weight_g)
+        .join(Sku, Sku.id == b.sku_id)
+        .where(b.warehouse_id == warehouse_id, b.is_virtual.is_(False), b.qty > 0, wanted(b.location_id))
+    )
+    promised = (
+        select(t.suggested_location_id, t.sku_id, t.qty - t.qty_done, _VOLUME, Sku.weight_g)
+        .join(Sku, Sku.id == t.sku_id)
+        .where(t.warehouse_id == warehouse_id, t.status == "open", t.suggested_location_id.is_not(None),
+               wanted(t.suggested_location_id))
+    )
+    for loc_id, sku_id, qty, vol, wt in session.execute(union_all(held, promised)):
         v, w, skus = used.get(loc_id, (0, 0, set()))
         skus.add(sku_id)
         used[loc_id] = (v + qty * vol, w + qty * wt, skus)
-
-    volume = Sku.length_mm * Sku.width_mm * Sku.height_mm
-    for loc_id, sku_id, qty, vol, wt in session.execute(
-        select(Balance.location_id, Balance.sku_id, Balance.qty, volume, Sku.weight_g)
-        .join(Sku, Sku.id == Balance.sku_id)
-        .where(Balance.warehouse_id == warehouse_id, Balance.is_virtual.is_(False), Balance.qty > 0)
-    ):
-        add(loc_id, sku_id, qty, vol, wt)
-    for loc_id, sku_id, qty, vol, wt in session.execute(
-        select(Task.suggested_location_id, Task.sku_id, Task.qty - Task.qty_done, volume, Sku.weight_g)
-        .join(Sku, Sku.id == Task.sku_id)
-        .where(Task.warehouse_id == warehouse_id, Task.status == "open", Task.suggested_location_id.is_not(None))
-    ):
-        add(loc_id, sku_id, qty, vol, wt)
     return used
 
 
 def plan_putaway_for(session: Session, warehouse_id: int, dock: Location, sku: Sku, qty: int):
     """[(location_id or None, qty)]: where qty units of sku arriving at the
-    dock should be stored."""
-    used = _occupancy(session, warehouse_id)
+    dock should be stored. Reads the bins that hold (or are promised) the
+    SKU and the nearest storage bins until the free ones among them can take
+    every unit: its cost follows the work, not the warehouse's size."""
     unit = Unit(sku.id, sku.volume_mm3, sku.weight_g)
-    ordered = _bins_by_distance(session, warehouse_id, dock)
-    by_id = {b[0]: b for b in ordered} if len(used) < len(ordered) // 4 else None
-    bins = []
-    if by_id is not None:  # few occupied bins: look the SKU's bins up directly
-        for loc_id, (v, w, skus) in used.items():
-            if sku.id in skus and loc_id in by_id:
-                _id, dist, vol, wt = by_id[loc_id]
-                bins.append(Bin(loc_id, dist, vol, wt, v, w, frozenset(skus)))
+    ordered, by_id = _bins_by_distance(session, warehouse_id, dock)
+    bins: list[Bin] = []
     free_room = 0
-    for loc_id, dist, vol, wt in ordered:
-        v, w, skus = used.get(loc_id, (0, 0, ()))
-        if skus:
-            if by_id is None and sku.id in skus:
-                bins.append(Bin(loc_id, dist, vol, wt, v, w, frozenset(skus)))
-            continue
-        if free_room >= qty:
-            if by_id is not None:
+    start, size, first = 0, _FIRST_BATCH, True
+    while start < len(ordered) and (first or free_room < qty):
+        batch = ordered[start:start + size]
+        used = _occupancy(session, warehouse_id, [loc_id for loc_id, *_ in batch],
+                          holding_sku=sku.id if first else None)
+        if first:
+            for loc_id, (v, w, skus) in used.items():
+                if sku.id in skus and loc_id in by_id:
+                    _id, dist, vol, wt = by_id[loc_id]
+                    bins.append(Bin(loc_id, dist, vol, wt, v, w, frozenset(skus)))
+        for loc_id, dist, vol, wt in batch:
+            if free_room >= qty:
                 break
-            continue
-        b = Bin(loc_id, dist, vol, wt, 0, 0, frozenset())
-        bins.append(b)
-        # Free bins come in distance order: once the nearest of them can take
-        # every unit, farther ones cannot be chosen.
-        room = units_that_fit(b, unit)
-        free_room = qty if room is None else free_room + room
+            if loc_id in used:
+                continue
+            b = Bin(loc_id, dist, vol, wt, 0, 0, frozenset())
+            bins.append(b)
+            # Free bins come in distance order: once the nearest of them can
+            # take every unit, farther ones cannot be chosen.
+            room = units_that_fit(b, unit)
+            free_room = qty if room is None else free_room + room
+        start, size, first = start + size, size * _BATCH_GROWTH, False
     return plan_putaway(bins, unit, qty)
 
 
@@ -171,7 +197,7 @@ def complete_task(session: Session, actor: Principal, task_id: int, *, location:
         if target.kind != "storage":
             raise ValidationFailed(location=f"{location} is a {target.kind} location, not storage")
         sku = session.get(Sku, task.sku_id)
-        used = _occupancy(session, task.warehouse_id).get(target.id, (0, 0, set()))
+        used = _occupancy(session, task.warehouse_id, [target.id]).get(target.id, (0, 0, set()))
         # The units of this task promised to the target do not count twice.
         promised = task.qty_open if task.suggested_location_id == target.id else 0
         b = Bin(target.id, 0, target.max_volume_mm3, target.max_weight_g,
