@@ -43,7 +43,7 @@ def allocate_backorders_command() -> None:
 def register() -> Extension:
     from fulfillment.api import blp
     from fulfillment.demo import demo_orders
-    from fulfillment.web import bp, home_menu, orders_page
+    from fulfillment.web import bp, home_menu, portal_nav
 
     return Extension(
         name="fulfillment",
@@ -53,5 +53,5 @@ def register() -> Extension:
         model_modules=["fulfillment.models"],
         demo=demo_orders,
         subscribe=_subscribe,
-        page_sections={"orders": orders_page, "home_menu": home_menu},
+        page_sections={"home_menu": home_menu, "portal_nav": portal_nav},
     )

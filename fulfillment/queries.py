@@ -9,10 +9,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fulfillment.bins import Stock
-from fulfillment.models import Order, Pick, PickList, Wave
+from fulfillment.models import ORDER_STATUSES, Carton, Order, Pick, PickList, Wave
 from wms.auth.principal import Principal
-from wms.catalog.models import Lot
-from wms.errors import NotFound
+from wms.catalog.models import Lot, Sku
+from wms.db import utcnow
+from wms.errors import NotFound, ValidationFailed
 from wms.facility.models import Location
 from wms.facility.rules import Geometry, travel_distance_mm
 from wms.facility.services import resolve_warehouse
@@ -113,3 +114,49 @@ def picked_by_lot(session: Session, order_id: int) -> dict[tuple[int, str], int]
         .group_by(Pick.sku_id, Pick.lot)
     ).all()
     return {(sku_id, lot): int(q) for sku_id, lot, q in rows}
+
+
+def search_orders(session: Session, actor: Principal, *, status: str | None = None, warehouse: str | None = None,
+                  q: str = "", late: bool = False, page: int = 1, per_page: int = 50) -> tuple[list[Order], int]:
+    """A page of the caller's orders, newest first, and how many match in all;
+    `late`: open orders whose ship-by time has passed."""
+    if status and status not in ORDER_STATUSES:
+        raise ValidationFailed(status=f"must be one of {', '.join(ORDER_STATUSES)}")
+    stmt = select(Order).where(actor.seller_filter(Order.seller_id), actor.warehouse_filter(Order.warehouse_id))
+    if actor.role == "channel":
+        stmt = stmt.where(Order.channel_id == actor.channel_id)
+    if status:
+        stmt = stmt.where(Order.status == status)
+    if warehouse:
+        stmt = stmt.where(Order.warehouse_id == resolve_warehouse(session, actor, warehouse).id)
+    if late:
+        stmt = stmt.where(Order.ship_by < utcnow(), Order.status.not_in(("shipped", "cancelled")))
+    if q.strip():
+        pattern = "%" + q.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(func.lower(Order.reference).like(pattern, escape="\\")
+                          | func.lower(func.coalesce(Order.tracking_number, "")).like(pattern, escape="\\"))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery()))
+    orders = session.scalars(stmt.order_by(Order.id.desc()).offset((max(page, 1) - 1) * per_page).limit(per_page))
+    return list(orders), int(total or 0)
+
+
+def order_picks(session: Session, order_id: int) -> list[dict]:
+    """The picks made or planned for an order, by pick list and sequence."""
+    rows = session.execute(
+        select(Pick, Location.code, Sku.code)
+        .join(Location, Location.id == Pick.location_id)
+        .join(Sku, Sku.id == Pick.sku_id)
+        .where(Pick.order_id == order_id)
+        .order_by(Pick.pick_list_id, Pick.seq)
+    ).all()
+    return [{"pick_list_id": p.pick_list_id, "seq": p.seq, "location": loc, "sku": sku, "lot": p.lot or None,
+             "qty": p.qty, "picked_qty": p.picked_qty, "status": p.status, "picked_at": p.picked_at}
+            for p, loc, sku in rows]
+
+
+def order_cartons(session: Session, order_id: int) -> list[dict]:
+    cartons = list(session.scalars(select(Carton).where(Carton.order_id == order_id).order_by(Carton.id)))
+    skus = dict(session.execute(select(Sku.id, Sku.code).where(
+        Sku.id.in_({ln.sku_id for c in cartons for ln in c.lines}))).all()) if cartons else {}
+    return [{"id": c.id, "size": f"{c.length_mm}×{c.width_mm}×{c.height_mm} mm", "weight_g": c.weight_g,
+             "lines": [{"sku": skus[ln.sku_id], "qty": ln.qty} for ln in c.lines]} for c in cartons]

@@ -1,17 +1,19 @@
 """Fulfillment's own web screens (a blueprint with its own templates,
 fulfillment/templates/fulfillment/): picking a pick list in route order (the
 next pick's bin and item in big letters; scan the bin, scan the item, say
-how many, fewer is a short pick). Also the orders section of the seller
-portal and the home screen's Pick button, as page sections."""
+how many, fewer is a short pick). Also the seller portal's order pages
+(fulfillment.portal), their link in the portal's menu and the home
+screen's Pick button, as page sections."""
 from __future__ import annotations
 
 from flask import redirect, request, url_for
 from marshmallow import fields
 
+from fulfillment import portal
 from fulfillment.picking import confirm_pick
-from fulfillment.queries import get_pick_list, list_orders
+from fulfillment.queries import get_pick_list
 from fulfillment.schemas import ConfirmPickSchema
-from fulfillment.views import order_views, pick_list_view
+from fulfillment.views import pick_list_view
 from wms.errors import DomainError, ValidationFailed
 from wms.idempotency import form_idempotency_key
 from wms.web.blueprints import screens_blueprint
@@ -78,10 +80,18 @@ def pick(pick_list_id: int):
     return done("fulfillment_web.pick_screen", text, pick_list_id=pick_list_id)
 
 
-def orders_page(session, actor, after_id: int, limit: int) -> tuple[list[dict], int | None]:
-    """The seller portal's orders: a page of them, and where the next starts."""
-    orders = list_orders(session, actor, after_id=after_id, limit=limit)
-    return order_views(session, orders[:limit]), (orders[limit - 1].id if len(orders) > limit else None)
+# The seller portal's orders (fulfillment.portal).
+bp.add_url_rule("/orders", "orders", portal.orders)
+bp.add_url_rule("/orders/<int:order_id>", "order_page", portal.order_page)
+bp.add_url_rule("/orders/new", "new_order", portal.new_order)
+bp.add_url_rule("/orders/new", "create_order", form_idempotency_key(portal.create), methods=["POST"])
+bp.add_url_rule("/orders/upload", "upload_orders", form_idempotency_key(portal.upload), methods=["POST"])
+bp.add_url_rule("/orders/template.csv", "order_template", portal.csv_template)
+
+
+def portal_nav() -> list[tuple[str, str, tuple[str, ...]]]:
+    """The portal's links this package adds: (label, endpoint, roles)."""
+    return [("Orders", "fulfillment_web.orders", ("admin", "operator", "seller"))]
 
 
 def home_menu() -> list[tuple[str, str]]:

@@ -46,9 +46,9 @@ class Extension:
     # Extra invariant checks for `wms check` (wms.ledger.checks.Check: number,
     # name, run(session) -> list of violations), run after the core's.
     checks: Sequence[Callable] = ()
-    # Named sections it adds to the core's pages: "orders" (the portal's
-    # orders: (session, principal, after_id, limit) -> (rows, next id)) and
-    # "home_menu" (() -> [(label, endpoint)], buttons on the home screen).
+    # Named sections it adds to the core's pages: "home_menu" (() ->
+    # [(label, endpoint)], buttons on the home screen) and "portal_nav" (() ->
+    # [(label, endpoint, roles)], links in the portal's menu).
     page_sections: dict[str, Callable] = field(default_factory=dict)
 
 

@@ -161,7 +161,8 @@ def problems_of(error: DomainError, doc: Document, column_of: Callable[[str], st
 
 
 def create_document(doc: Document, body_of: Callable[[list[Row]], dict], schema: Schema,
-                    create: Callable[[dict], object]) -> tuple[object | None, list[Problem]]:
+                    create: Callable[[dict], object], column_of: Callable[[str], str] = lambda f: f,
+                    ) -> tuple[object | None, list[Problem]]:
     """Check one document's rows and create it. A row whose shape is wrong
     is reported, and the others still go through the service's checks, so
     that every bad row of a file is named at once (what is created is only
@@ -171,7 +172,7 @@ def create_document(doc: Document, body_of: Callable[[list[Row]], dict], schema:
     try:
         data = load(schema, body_of(rows))
     except ValidationFailed as error:
-        problems = problems_of(error, doc)
+        problems = problems_of(error, doc, column_of)
         bad = {p.row for p in problems}
         header_problem = any(p.row == rows[0].number and not str(k).startswith("lines.")
                              for k, p in zip(error.errors, problems, strict=False))
@@ -181,8 +182,8 @@ def create_document(doc: Document, body_of: Callable[[list[Row]], dict], schema:
         try:
             data = load(schema, body_of(rows))
         except ValidationFailed as again:
-            return None, problems + problems_of(again, Document(doc.reference, rows))
+            return None, problems + problems_of(again, Document(doc.reference, rows), column_of)
     try:
         return create(data), problems
     except DomainError as error:
-        return None, problems + problems_of(error, Document(doc.reference, rows))
+        return None, problems + problems_of(error, Document(doc.reference, rows), column_of)
