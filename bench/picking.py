@@ -76,15 +76,13 @@ from pathlib import Path
 from fulfillment.batching import OrderSpec, exact_batches, plan_batches
 from fulfillment.routing import (
     HEURISTICS,
-    _distinct,
-    _matrix,
-    _tour_length,
     cp_sat_tour,
     held_karp,
     optimal_route,
     ortools_tour,
     ratliff_rosenthal_length,
 )
+from fulfillment.routing.tours import _distinct, _matrix, _tour_length
 from wms.facility.rules import LayoutParams
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"

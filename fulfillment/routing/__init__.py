@@ -1,0 +1,93 @@
+"""Pick routing in a rectangular multi-aisle warehouse: plain data in, plain data out.
+
+A pick list is a list of pick points (x, y) in millimetres on the aisle centre
+lines of a layout (`wms.facility.rules.LayoutParams`); the depot (dock, pack
+station) is a point on the front cross aisle, at any x. A route is a closed
+tour from the depot through every pick back to the depot. Its length is
+measured with `travel_distance_mm`, the shortest walk along aisles and cross
+aisles, so `route_length_mm(params, depot, picks, order)` is the length of
+walking the picks in `order` by shortest paths.
+
+Optimal routes (`optimal_route`):
+
+- single block (two cross aisles): the exact dynamic program of Ratliff &
+  Rosenthal (1983). The columns (aisles, plus a column for a depot between
+  aisles) are processed left to right; a partial tour is summarised by the
+  degree parity of the column's front and back vertices (zero, odd, even) and
+  by its connected components, which gives the seven classes of the paper;
+  each aisle is covered in one of six ways (not at all, traversed once or
+  twice, entered from the back, from the front, or from both ends leaving
+  its largest gap). Linear in the number of aisles. The tour is read back
+  from the chosen edges as an Euler circuit, shortcut to the first visit of
+  each pick.
+- several blocks: OR-Tools routing on the shortest-path matrix between the
+  depot and the distinct pick points: the first tour is the better of
+  PATH_CHEAPEST_ARC and the optimal tour that uses only the front and back
+  cross aisles (the program above with every aisle as one long aisle), then
+  guided local search stopped by a solution limit, with the time limit as a
+  safety net.
+  `exact=True` gives the proven optimum instead (a Held-Karp dynamic program
+  up to 12 distinct points, CP-SAT `add_circuit` beyond, with its bound).
+
+Heuristic baselines (`s_shape_route`, `largest_gap_route`, `return_route`,
+`midpoint_route`) report the length of the walk their policy prescribes
+(`Route.walk`, a list of waypoints joined by straight moves along an aisle
+or a cross aisle). Walking their visiting order by shortest paths can only be
+shorter: route_length_mm(order) <= distance_mm. The single-block versions are
+the classical ones (Hall 1993, Petersen 1997); the picker starts with the pick
+aisle at the end of the warehouse nearer to the depot (the leftmost one for a
+depot at the left, as in the literature). For several blocks:
+
+- S-shape and largest gap follow Roodbergen & de Koster (2001): go up the
+  leftmost pick aisle to the farthest block with picks (S-shape: to its front
+  cross aisle; largest gap: to its back cross aisle, picking that whole aisle
+  on the way), then serve the blocks one at a time from the farthest to the
+  nearest. S-shape traverses every subaisle with picks of a block, starting
+  with the one nearer to the picker, and enters the last one and returns
+  when needed to leave the block at its front; largest gap serves the
+  subaisles of a block from its back cross aisle up to the largest gap going
+  right, traverses the rightmost one, and serves the rest from the front
+  cross aisle going left. A block without picks is crossed along the aisle
+  the picker is in.
+- midpoint is largest gap per block with the split at the middle of each
+  block; return treats each aisle as one long aisle entered from the front
+  cross aisle (simple extensions, documented as such).
+
+Modules: `route` (Route, tour and walk lengths), `single_block` (the
+dynamic program), `tours` (TSP on the shortest-path matrix and
+`optimal_route`), `heuristics` (the policies). Everything public is
+importable from `fulfillment.routing`.
+"""
+from fulfillment.routing.heuristics import (
+    HEURISTICS,
+    best_heuristic_route,
+    largest_gap_route,
+    midpoint_route,
+    return_route,
+    s_shape_route,
+)
+from fulfillment.routing.route import INF, OffNetwork, Point, Route, route_length_mm, walk_length_mm
+from fulfillment.routing.single_block import column_costs, long_aisle_tour, ratliff_rosenthal_length
+from fulfillment.routing.tours import cp_sat_tour, held_karp, optimal_route, ortools_tour
+
+__all__ = [
+    "HEURISTICS",
+    "INF",
+    "OffNetwork",
+    "Point",
+    "Route",
+    "best_heuristic_route",
+    "column_costs",
+    "cp_sat_tour",
+    "held_karp",
+    "largest_gap_route",
+    "long_aisle_tour",
+    "midpoint_route",
+    "optimal_route",
+    "ortools_tour",
+    "ratliff_rosenthal_length",
+    "return_route",
+    "route_length_mm",
+    "s_shape_route",
+    "walk_length_mm",
+]
