@@ -1,0 +1,24 @@
+"""How the channels area plugs into the core (read by wms.extensions)."""
+from __future__ import annotations
+
+from wms.extensions import Extension
+
+
+def _subscribe() -> None:
+    from wms.channels.desired import on_levels_changed
+    from wms.ledger.events import levels_changed
+
+    levels_changed.connect(on_levels_changed)
+
+
+def register() -> Extension:
+    from wms.channels.api import blp
+    from wms.channels.cli import channels_command
+
+    return Extension(
+        name="channels",
+        api_blueprints=[blp],
+        cli_commands=[channels_command],
+        model_modules=["wms.channels.models"],
+        subscribe=_subscribe,
+    )
