@@ -1,8 +1,9 @@
 """Pick routing in a rectangular multi-aisle warehouse: plain data in, plain data out.
 
 A pick list is a list of pick points (x, y) in millimetres on the aisle centre
-lines of a layout (`wms.facility.rules.LayoutParams`); the depot (dock, pack
-station) is a point on the front cross aisle, at any x. A route is a closed
+lines of a layout (`wms.facility.rules.LayoutParams`) or on its cross aisles;
+the depot (dock, pack station, drop point) is a point of the same network,
+usually on the front cross aisle, at any x. A route is a closed
 tour from the depot through every pick back to the depot. Its length is
 measured with `travel_distance_mm`, the shortest walk along aisles and cross
 aisles, so `route_length_mm(params, depot, picks, order)` is the length of
@@ -11,8 +12,11 @@ walking the picks in `order` by shortest paths.
 Optimal routes (`optimal_route`):
 
 - single block (two cross aisles): the exact dynamic program of Ratliff &
-  Rosenthal (1983). The columns (aisles, plus a column for a depot between
-  aisles) are processed left to right; a partial tour is summarised by the
+  Rosenthal (1983). The columns (the aisles from the leftmost to the
+  rightmost required point, plus a column for each point on a cross aisle
+  between aisles; widened to the nearest aisle beyond an extreme point that
+  lies on a cross aisle between aisles, since the tour may have to climb an
+  aisle outside the span) are processed left to right; a partial tour is summarised by the
   degree parity of the column's front and back vertices (zero, odd, even) and
   by its connected components, which gives the seven classes of the paper;
   each aisle is covered in one of six ways (not at all, traversed once or

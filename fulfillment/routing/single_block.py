@@ -135,6 +135,20 @@ def column_costs(lo: int, hi: int, ys: Sequence[int], aisle: bool = True) -> tup
     return (INF, INF, INF, top if top == 0 else INF, bottom if bottom == 0 else INF, gap if gap == 0 else INF)
 
 
+def _span(by_x: dict[int, set[int]] | set[int], virtual: set[int], xs: set[int]) -> tuple[int, int]:
+    """The columns a tour may use: from the leftmost to the rightmost required
+    point, widened to the nearest aisle beyond an extreme point that lies on
+    a cross aisle between aisles (from there the tour may have to climb an
+    aisle outside the span, e.g. to reach the back cross aisle). An aisle
+    farther out is never better than the nearest one."""
+    left, right = min(by_x), max(by_x)
+    if left in virtual:
+        left = max((x for x in xs if x < left), default=left)
+    if right in virtual:
+        right = min((x for x in xs if x > right), default=right)
+    return left, right
+
+
 def _single_block_columns(params: LayoutParams, points: Sequence[Point], restrict: bool = True) -> list[_Column]:
     lo, hi = params.cross_aisle_ys()
     xs = {params.aisle_x(a) for a in range(1, params.aisles + 1)}
@@ -150,7 +164,7 @@ def _single_block_columns(params: LayoutParams, points: Sequence[Point], restric
             raise OffNetwork(f"point {(x, y)} is not on an aisle centre line or a cross aisle")
     columns = sorted(set(by_x) | (xs if not restrict else set()))
     if restrict and by_x:
-        left, right = min(by_x), max(by_x)
+        left, right = _span(by_x, virtual, xs)
         columns = sorted(set(by_x) | {x for x in xs if left <= x <= right})
     return [_Column(x, lo, hi, sorted(by_x.get(x, ())), x not in virtual) for x in columns]
 

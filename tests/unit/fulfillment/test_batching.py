@@ -165,3 +165,21 @@ def test_depot_between_aisles_and_a_multi_block_layout():
     plan = plan_batches(orders, params=two, depot=two_depot, capacity_units=6)
     assert_plan_is_sound(plan, orders, 6, p=two, depot=two_depot)
     assert plan.distance_mm <= plan.fcfs_distance_mm
+
+
+def test_the_vectorised_pricer_agrees_with_the_router_for_any_depot_on_a_cross_aisle():
+    from fulfillment.batching.pricing import _GridPricer
+    from fulfillment.routing import ratliff_rosenthal_length
+
+    rng = random.Random(14)
+    for _ in range(80):
+        p = LayoutParams(blocks=1, aisles=rng.randint(1, 6), bays_per_aisle=rng.randint(1, 6), **DIMS)
+        lo, hi = p.cross_aisle_ys()
+        span = (p.aisle_x(1) - p.aisle_pitch_mm // 2, p.aisle_x(p.aisles) + p.aisle_pitch_mm // 2)
+        depot = (rng.randint(*span), rng.choice((lo, hi)))  # front or back, between or beside aisles
+        ys = [lo, hi, *(p.bay_y(1, bay) for bay in range(1, 2 * p.bays_per_aisle + 1))]
+        orders = [[(p.aisle_x(rng.randint(1, p.aisles)), rng.choice(ys)) for _ in range(rng.randint(1, 3))]
+                  for _ in range(4)]
+        sets = [(0,), (1,), (0, 1), (2, 3), (0, 1, 2, 3)]
+        want = [ratliff_rosenthal_length(p, depot, [q for i in s for q in orders[i]]) for s in sets]
+        assert _GridPricer(p, depot, orders).price(sets).tolist() == want

@@ -245,3 +245,56 @@ def test_route_length_is_the_closed_walk_by_shortest_paths():
     assert route_length_mm(p, depot, [a, b], [0, 1]) == 4000 + 14000 + 16000
     with pytest.raises(ValueError):
         route_length_mm(p, depot, [a], [1])
+
+
+def cross_aisle_cases():
+    """Small single-block instances with points anywhere a layout can hold
+    them: picks in aisles and on both cross aisles between aisles (or beyond
+    the outer aisles), the depot anywhere on the front or back cross aisle."""
+    rng = random.Random(20261202)
+    cases = []
+    for k in range(60):
+        p = layout(aisles=rng.randint(1, 6), bays=rng.randint(1, 6))
+        lo, hi = p.cross_aisle_ys()
+        span = (p.aisle_x(1) - p.aisle_pitch_mm // 2, p.aisle_x(p.aisles) + p.aisle_pitch_mm // 2)
+        depot = (rng.randint(*span), lo if k % 4 else hi)
+        picks = [(rng.randint(*span), rng.choice((lo, hi))) for _ in range(rng.randint(1, 3))]
+        picks += random_picks(p, rng.randint(0, 4), rng)
+        rng.shuffle(picks)
+        cases.append((p, depot, picks))
+    return cases
+
+
+@pytest.mark.parametrize("p,depot,picks", cross_aisle_cases())
+def test_the_dynamic_program_is_exact_with_cross_aisle_points_and_any_depot(p, depot, picks):
+    route = optimal_route(p, depot, picks)
+    assert route.method == "ratliff-rosenthal"
+    assert_valid(p, depot, picks, route)
+    assert route.distance_mm == brute_force(p, depot, picks)
+    assert ratliff_rosenthal_length(p, depot, picks) == route.distance_mm
+
+
+def test_a_tour_may_need_an_aisle_outside_the_span_of_the_points():
+    # Issue 14's cases: 7 aisles with the default dimensions, aisle 1 at x 2050 and aisle 2 at x 6150.
+    p = LayoutParams(blocks=1, aisles=7, bays_per_aisle=12, levels=1)
+    lo, hi = p.cross_aisle_ys()
+    cases = [((4100, lo), [(4275, hi)], 37_850), ((5100, lo), [(5000, hi)], 34_400),
+             ((5100, lo), [(5000, hi), (5100, lo)], 34_400)]
+    for depot, picks, length in cases:
+        route = optimal_route(p, depot, picks)
+        assert_valid(p, depot, picks, route)
+        # Along the front to aisle 2, up it, along the back to the pick, and the same way back.
+        assert route.distance_mm == brute_force(p, depot, picks) == length
+
+
+def test_the_visiting_order_follows_the_largest_gap_when_it_is_an_aisles_last_gap():
+    # Aisles 1 and 3 are traversed; aisle 2 is entered from both ends, and its
+    # largest gap lies between its last two picks.
+    p = layout(aisles=3, bays=10)
+    lo, hi = p.cross_aisle_ys()
+    depot = (p.aisle_x(1), lo)
+    picks = [(p.aisle_x(1), hi - 500), (p.aisle_x(3), lo + 6000), (p.aisle_x(2), lo + 1000),
+             (p.aisle_x(2), lo + 2000), (p.aisle_x(2), hi - 1000)]
+    route = optimal_route(p, depot, picks)
+    assert_valid(p, depot, picks, route)
+    assert route.distance_mm == brute_force(p, depot, picks) == 2 * (hi - lo) + 2 * 10_000 + 2 * 2000 + 2 * 1000
