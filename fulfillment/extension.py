@@ -43,6 +43,7 @@ def allocate_backorders_command() -> None:
 def register() -> Extension:
     from fulfillment.api import blp
     from fulfillment.demo import demo_orders
+    from fulfillment.portal import dashboard_panels
     from fulfillment.web import bp, home_menu, portal_nav
 
     return Extension(
@@ -53,5 +54,5 @@ def register() -> Extension:
         model_modules=["fulfillment.models"],
         demo=demo_orders,
         subscribe=_subscribe,
-        page_sections={"home_menu": home_menu, "portal_nav": portal_nav},
+        page_sections={"home_menu": home_menu, "portal_nav": portal_nav, "dashboard": dashboard_panels},
     )

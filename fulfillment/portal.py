@@ -3,18 +3,22 @@
 and creating orders in a form or by CSV upload checked row by row."""
 from __future__ import annotations
 
-from flask import Response, request
+from flask import Response, request, url_for
+from sqlalchemy import select
 
 from fulfillment.models import ORDER_STATUSES
 from fulfillment.orders import create_order
-from fulfillment.queries import get_order, order_cartons, order_picks, search_orders
+from fulfillment.queries import get_order, order_cartons, order_figures, order_picks, search_orders
 from fulfillment.schemas import CreateOrderSchema
 from fulfillment.views import order_view, order_views
 from wms.catalog.services import list_sellers, list_skus
 from wms.db import transaction
 from wms.errors import DomainError, ValidationFailed
+from wms.facility.models import Warehouse
 from wms.facility.services import list_warehouses
 from wms.web import sheets
+from wms.web.clock import warehouse_day
+from wms.web.dashboard import tile
 from wms.web.pages import db, done, principal, render
 
 PER_PAGE = 50
@@ -47,13 +51,18 @@ def orders():
     warehouse = request.args.get("warehouse") or None
     q = request.args.get("q", "")
     late = request.args.get("late") == "1"
+    due = request.args.get("due") == "today"
     page = request.args.get("page", 1, type=int) or 1
-    found, total = search_orders(db(), actor, status=status, warehouse=warehouse, q=q, late=late, page=page,
-                                 per_page=PER_PAGE)
+    due_before = None
+    if due:
+        timezone = db().scalar(select(Warehouse.timezone).where(Warehouse.code == warehouse)) if warehouse else None
+        due_before = warehouse_day(timezone)[1]
+    found, total = search_orders(db(), actor, status=status, warehouse=warehouse, q=q, late=late,
+                                 due_before=due_before, page=page, per_page=PER_PAGE)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render("fulfillment/orders.html", orders=order_views(db(), found), total=total, page=page,
                   pages=max(1, -(-total // PER_PAGE)), args=args, statuses=ORDER_STATUSES, status=status,
-                  warehouse=warehouse, q=q, late=late, can_create=actor.role in CREATORS,
+                  warehouse=warehouse, q=q, late=late, due=due, can_create=actor.role in CREATORS,
                   warehouses=[w.code for w in list_warehouses(db(), actor, limit=200)])
 
 
@@ -161,3 +170,28 @@ def csv_template():
         "SO-9001,,,UPS,ground,2026-12-22,Ada Lovelace,1 Main St,Austin,78701,US,SKU-2,1\n"
     return Response(example, mimetype="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="order-template.csv"'})
+
+
+def dashboard_panels(session, actor, warehouse, day) -> list[dict]:
+    """The operations dashboard's fulfillment panels for one warehouse."""
+    figures = order_figures(session, warehouse.id, *day)
+    code = warehouse.code
+
+    def orders_url(**args) -> str:
+        return url_for("fulfillment_web.orders", warehouse=code, **args)
+
+    return [
+        {"title": "Orders", "tiles": [
+            tile("Late against ship-by", figures["late"], orders_url(late="1"), "bad" if figures["late"] else ""),
+            tile("To ship today", figures["due_today"], orders_url(due="today")),
+            tile("Backordered", figures["by_status"]["backordered"], orders_url(status="backordered"),
+                 "warn" if figures["by_status"]["backordered"] else ""),
+        ] + [tile(status.capitalize(), figures["by_status"][status], orders_url(status=status))
+             for status in ("allocated", "picking", "picked", "packed")]},
+        {"title": "Picking", "tiles": [
+            tile("Open pick lists", figures["open_pick_lists"], url_for("fulfillment_web.waves", warehouse=code)),
+            tile("Open picks", figures["open_picks"], url_for("fulfillment_web.waves", warehouse=code)),
+            tile("Short picks today", figures["short_picks"], url_for("web.counts", warehouse=code, status="open"),
+                 "warn" if figures["short_picks"] else ""),
+        ]},
+    ]

@@ -4,6 +4,7 @@ short pick can still take from storage."""
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -117,9 +118,11 @@ def picked_by_lot(session: Session, order_id: int) -> dict[tuple[int, str], int]
 
 
 def search_orders(session: Session, actor: Principal, *, status: str | None = None, warehouse: str | None = None,
-                  q: str = "", late: bool = False, page: int = 1, per_page: int = 50) -> tuple[list[Order], int]:
+                  q: str = "", late: bool = False, due_before: datetime | None = None, page: int = 1,
+                  per_page: int = 50) -> tuple[list[Order], int]:
     """A page of the caller's orders, newest first, and how many match in all;
-    `late`: open orders whose ship-by time has passed."""
+    `late`: open orders whose ship-by time has passed; `due_before`: open
+    orders to ship from now until then."""
     if status and status not in ORDER_STATUSES:
         raise ValidationFailed(status=f"must be one of {', '.join(ORDER_STATUSES)}")
     stmt = select(Order).where(actor.seller_filter(Order.seller_id), actor.warehouse_filter(Order.warehouse_id))
@@ -131,6 +134,9 @@ def search_orders(session: Session, actor: Principal, *, status: str | None = No
         stmt = stmt.where(Order.warehouse_id == resolve_warehouse(session, actor, warehouse).id)
     if late:
         stmt = stmt.where(Order.ship_by < utcnow(), Order.status.not_in(("shipped", "cancelled")))
+    if due_before is not None:
+        stmt = stmt.where(Order.ship_by >= utcnow(), Order.ship_by < due_before,
+                          Order.status.not_in(("shipped", "cancelled")))
     if q.strip():
         pattern = "%" + q.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         stmt = stmt.where(func.lower(Order.reference).like(pattern, escape="\\")
@@ -160,3 +166,32 @@ def order_cartons(session: Session, order_id: int) -> list[dict]:
         Sku.id.in_({ln.sku_id for c in cartons for ln in c.lines}))).all()) if cartons else {}
     return [{"id": c.id, "size": f"{c.length_mm}×{c.width_mm}×{c.height_mm} mm", "weight_g": c.weight_g,
              "lines": [{"sku": skus[ln.sku_id], "qty": ln.qty} for ln in c.lines]} for c in cartons]
+
+
+def order_figures(session: Session, warehouse_id: int, day_start: datetime, day_end: datetime) -> dict:
+    """The dashboard's fulfillment figures for one warehouse: orders per
+    status, open orders late against their ship-by time or due today, open
+    pick lists and picks, and short picks since day_start."""
+    now = utcnow()
+    in_warehouse = Order.warehouse_id == warehouse_id
+    still_open = Order.status.not_in(("shipped", "cancelled"))
+    by_status = dict(session.execute(
+        select(Order.status, func.count()).where(in_warehouse).group_by(Order.status)).all())
+
+    def orders(*where) -> int:
+        return int(session.scalar(select(func.count()).select_from(Order).where(in_warehouse, still_open, *where))
+                   or 0)
+
+    def picks(*where) -> int:
+        stmt = select(func.count()).select_from(Pick).join(PickList, PickList.id == Pick.pick_list_id)
+        return int(session.scalar(stmt.where(PickList.warehouse_id == warehouse_id, *where)) or 0)
+
+    return {
+        "by_status": {s: int(by_status.get(s, 0)) for s in ORDER_STATUSES},
+        "late": orders(Order.ship_by < now),
+        "due_today": orders(Order.ship_by >= now, Order.ship_by < day_end),
+        "open_pick_lists": int(session.scalar(select(func.count()).select_from(PickList).where(
+            PickList.warehouse_id == warehouse_id, PickList.status == "open")) or 0),
+        "open_picks": picks(Pick.status == "open"),
+        "short_picks": picks(Pick.status == "short", Pick.picked_at >= day_start),
+    }

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import redirect, request, url_for
 from marshmallow import fields
 
-from fulfillment import portal
+from fulfillment import portal, wave_pages
 from fulfillment.picking import confirm_pick
 from fulfillment.queries import get_pick_list
 from fulfillment.schemas import ConfirmPickSchema
@@ -87,11 +87,16 @@ bp.add_url_rule("/orders/new", "new_order", portal.new_order)
 bp.add_url_rule("/orders/new", "create_order", form_idempotency_key(portal.create), methods=["POST"])
 bp.add_url_rule("/orders/upload", "upload_orders", form_idempotency_key(portal.upload), methods=["POST"])
 bp.add_url_rule("/orders/template.csv", "order_template", portal.csv_template)
+# Waves from the operations pages (fulfillment.wave_pages).
+bp.add_url_rule("/waves", "waves", wave_pages.waves)
+bp.add_url_rule("/waves", "plan_wave", form_idempotency_key(wave_pages.plan), methods=["POST"])
+bp.add_url_rule("/waves/<int:wave_id>", "wave_page", wave_pages.wave_page)
 
 
 def portal_nav() -> list[tuple[str, str, tuple[str, ...]]]:
     """The portal's links this package adds: (label, endpoint, roles)."""
-    return [("Orders", "fulfillment_web.orders", ("admin", "operator", "seller"))]
+    return [("Orders", "fulfillment_web.orders", ("admin", "operator", "seller")),
+            ("Waves", "fulfillment_web.waves", ("admin", "operator"))]
 
 
 def home_menu() -> list[tuple[str, str]]:

@@ -48,7 +48,10 @@ class Extension:
     checks: Sequence[Callable] = ()
     # Named sections it adds to the core's pages: "home_menu" (() ->
     # [(label, endpoint)], buttons on the home screen) and "portal_nav" (() ->
-    # [(label, endpoint, roles)], links in the portal's menu).
+    # [(label, endpoint, roles)], links in the portal's menu), "dashboard"
+    # ((session, principal, warehouse, (day start, day end)) -> [panel],
+    # panels of the operations dashboard) and "layout_measures" (() ->
+    # {name: (label, fn(session, warehouse_id) -> {bay: (colour, text)})}).
     page_sections: dict[str, Callable] = field(default_factory=dict)
 
 

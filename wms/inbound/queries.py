@@ -2,6 +2,8 @@
 first (closed and cancelled ones included), and an ASN's receipts."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -13,8 +15,10 @@ from wms.inbound.models import ASN_STATUSES, Asn, Receipt
 
 
 def search_asns(session: Session, actor: Principal, *, status: str | None = None, warehouse: str | None = None,
-                q: str = "", page: int = 1, per_page: int = 50) -> tuple[list[Asn], int]:
-    """A page of the caller's ASNs, newest first, and how many match in all."""
+                q: str = "", due: tuple[datetime | None, datetime | None] | None = None, page: int = 1,
+                per_page: int = 50) -> tuple[list[Asn], int]:
+    """A page of the caller's ASNs, newest first, and how many match in all;
+    `due` (from, until): open ones expected in that window."""
     actor.require("admin", "operator", "seller")
     if status and status not in ASN_STATUSES:
         raise ValidationFailed(status=f"must be one of {', '.join(ASN_STATUSES)}")
@@ -23,6 +27,12 @@ def search_asns(session: Session, actor: Principal, *, status: str | None = None
         stmt = stmt.where(Asn.status == status)
     if warehouse:
         stmt = stmt.where(Asn.warehouse_id.in_(select(Warehouse.id).where(Warehouse.code == warehouse)))
+    if due is not None:
+        stmt = stmt.where(Asn.status.in_(("expected", "receiving")))
+        if due[0] is not None:
+            stmt = stmt.where(Asn.expected_at >= due[0])
+        if due[1] is not None:
+            stmt = stmt.where(Asn.expected_at < due[1])
     if q.strip():
         pattern = "%" + q.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         stmt = stmt.where(func.lower(Asn.reference).like(pattern, escape="\\")
@@ -43,3 +53,15 @@ def receipt_views(session: Session, asn: Asn) -> list[dict]:
          "unplanned": r.unplanned, "movement_id": r.movement_id}
         for r in receipts
     ]
+
+
+def asn_figures(session: Session, warehouse_id: int, day_start: datetime, day_end: datetime) -> dict[str, int]:
+    """Open ASNs of a warehouse: due in [day_start, day_end), late (due
+    before day_start and not closed), and being received now."""
+    open_asns = (Asn.warehouse_id == warehouse_id, Asn.status.in_(("expected", "receiving")))
+
+    def count(*where) -> int:
+        return int(session.scalar(select(func.count()).select_from(Asn).where(*open_asns, *where)) or 0)
+
+    return {"due_today": count(Asn.expected_at >= day_start, Asn.expected_at < day_end),
+            "late": count(Asn.expected_at < day_start), "receiving": count(Asn.status == "receiving")}

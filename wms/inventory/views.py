@@ -127,7 +127,7 @@ def count_views(session: Session, counts: list[Count]) -> list[dict]:
             "locations": [codes[cl.location_id] for cl in count.locations], "note": count.note,
             "created_at": count.created_at, "submitted_at": count.submitted_at, "approved_at": count.approved_at,
             "variances": [
-                {"location": codes[ln.location_id], "sku": skus[ln.sku_id], "sku_id": ln.sku_id,
+                {"line_id": ln.id, "location": codes[ln.location_id], "sku": skus[ln.sku_id], "sku_id": ln.sku_id,
                  "lot": ln.lot or None, "condition": ln.condition, "system_qty": ln.system_qty,
                  "counted_qty": ln.counted_qty, "variance": ln.variance, "status": ln.status}
                 for ln in count.lines if ln.variance != 0

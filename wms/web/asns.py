@@ -5,10 +5,12 @@ row-by-row messages (a file with any bad row creates nothing)."""
 from __future__ import annotations
 
 from flask import Response, request
+from sqlalchemy import select
 
 from wms.catalog.services import list_sellers, list_skus
 from wms.db import transaction
 from wms.errors import DomainError, ValidationFailed
+from wms.facility.models import Warehouse
 from wms.facility.services import list_warehouses
 from wms.inbound.models import ASN_STATUSES, TRANSPORT_MODES
 from wms.inbound.queries import receipt_views, search_asns
@@ -16,6 +18,7 @@ from wms.inbound.schemas import CreateAsnSchema
 from wms.inbound.services import create_asn, get_asn
 from wms.inbound.views import asn_view, asn_views
 from wms.web import sheets
+from wms.web.clock import warehouse_day
 from wms.web.pages import db, done, principal, render
 
 PER_PAGE = 50
@@ -35,12 +38,24 @@ def asns():
     warehouse = request.args.get("warehouse") or None
     q = request.args.get("q", "")
     page = request.args.get("page", 1, type=int) or 1
-    found, total = search_asns(db(), actor, status=status, warehouse=warehouse, q=q, page=page, per_page=PER_PAGE)
+    due = _due(request.args.get("due"), warehouse)
+    found, total = search_asns(db(), actor, status=status, warehouse=warehouse, q=q, due=due, page=page,
+                               per_page=PER_PAGE)
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render("asns.html", asns=asn_views(db(), found), total=total, page=page,
                   pages=max(1, -(-total // PER_PAGE)), args=args, statuses=ASN_STATUSES,
                   warehouses=[w.code for w in list_warehouses(db(), actor, limit=200)],
-                  status=status, warehouse=warehouse, q=q, can_create=actor.role in CREATORS)
+                  status=status, warehouse=warehouse, q=q, due=request.args.get("due"),
+                  can_create=actor.role in CREATORS)
+
+
+def _due(due: str | None, warehouse: str | None):
+    """"today" or "late" against the warehouse's own day (UTC's without one)."""
+    if due not in ("today", "late"):
+        return None
+    timezone = db().scalar(select(Warehouse.timezone).where(Warehouse.code == warehouse)) if warehouse else None
+    start, end = warehouse_day(timezone)
+    return (start, end) if due == "today" else (None, start)
 
 
 def asn_page(asn_id: int):

@@ -15,7 +15,11 @@ SELLER_PAGES = [
     ("Stock", "web.stock", PORTAL),
     ("ASNs", "web.asns", PORTAL),
 ]
-OPERATIONS_PAGES: list[tuple[str, str, tuple[str, ...]]] = []
+OPERATIONS_PAGES = [
+    ("Dashboard", "web.dashboard", OPERATIONS),
+    ("Counts", "web.counts", OPERATIONS),
+    ("Layout", "web.layout_map", OPERATIONS),
+]
 
 
 def portal_nav(role: str) -> list[dict]:

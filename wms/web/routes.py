@@ -4,7 +4,7 @@ wms.web.blueprints.screens_blueprint); wms never imports them."""
 from __future__ import annotations
 
 from wms.idempotency import form_idempotency_key
-from wms.web import account, asns, portal, putaway, receiving
+from wms.web import account, asns, counts, dashboard, layout, portal, putaway, receiving
 from wms.web.blueprints import screens_blueprint
 
 bp = screens_blueprint("web", __name__, template_folder="templates", static_folder="static",
@@ -33,6 +33,10 @@ ROUTES = [
     ("/asns/new", "create_asn", form_idempotency_key(asns.create), POST),
     ("/asns/upload", "upload_asns", form_idempotency_key(asns.upload), POST),
     ("/asns/template.csv", "asn_template", asns.csv_template, GET),
+    ("/dashboard", "dashboard", dashboard.dashboard, GET),
+    ("/counts", "counts", counts.counts, GET),
+    ("/layout", "layout_map", layout.layout_map, GET),
+    ("/counts/<int:count_id>/decision", "decide_count", form_idempotency_key(counts.decide), POST),
 ]
 for rule, endpoint, view, methods in ROUTES:
     bp.add_url_rule(rule, endpoint, view, methods=methods)

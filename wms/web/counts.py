@@ -1,0 +1,45 @@
+"""Counts on the operations pages: each count of a warehouse with its
+variances, and for those too large to post by themselves the evidence (what
+the system held, what was counted, the latest movements of the SKU in the
+bin), with the admin's approve or reject."""
+from __future__ import annotations
+
+from flask import request
+
+from wms.errors import DomainError, ValidationFailed
+from wms.inventory.counts import approve_count, list_counts
+from wms.inventory.models import COUNT_STATUSES, Count
+from wms.inventory.queries import variance_evidence
+from wms.inventory.views import count_views
+from wms.web.pages import db, done, principal, render
+
+LIMIT = 100
+
+
+def counts(*, error: DomainError | None = None):
+    actor = principal()
+    actor.require("admin", "operator")
+    status = request.args.get("status") or "pending_approval"
+    if status not in COUNT_STATUSES:
+        raise ValidationFailed(status=f"must be one of {', '.join(COUNT_STATUSES)}")
+    warehouse = request.args.get("warehouse") or None
+    found: list[Count] = list_counts(db(), actor, status=status, limit=LIMIT)[:LIMIT]
+    views = count_views(db(), found)
+    if warehouse:
+        views = [v for v in views if v["warehouse"] == warehouse]
+        found = [c for c in found if c.id in {v["id"] for v in views}]
+    return render("counts.html", error.status if error else 200, error=error, counts=views, count_status=status,
+                  warehouse=warehouse, statuses=COUNT_STATUSES, evidence=variance_evidence(db(), found),
+                  can_approve=actor.is_admin)
+
+
+def decide(count_id: int):
+    decision = request.form.get("decision")
+    if decision not in ("approve", "reject"):
+        return counts(error=ValidationFailed(decision="choose approve or reject"))
+    try:
+        approve_count(db(), principal(), count_id, approve=decision == "approve")
+    except DomainError as error:
+        return counts(error=error)
+    verb = "posted" if decision == "approve" else "rejected"
+    return done("web.counts", f"Count {count_id}: the variances were {verb}.")
