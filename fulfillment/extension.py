@@ -7,9 +7,18 @@ from wms.extensions import Extension
 
 
 def _subscribe() -> None:
+    from wms.inventory.hooks import stock_commitments
     from wms.ledger.events import stock_available
 
     stock_available.connect(_allocate_backorders)
+    stock_commitments.connect(_open_picks)
+
+
+def _open_picks(session, *, warehouse_id):
+    """What open picks will take from each bin (moves leave it there)."""
+    from fulfillment.queries import open_pick_commitments
+
+    return open_pick_commitments(session, warehouse_id)
 
 
 def _allocate_backorders(session, *, keys) -> None:

@@ -195,3 +195,14 @@ def order_figures(session: Session, warehouse_id: int, day_start: datetime, day_
         "open_picks": picks(Pick.status == "open"),
         "short_picks": picks(Pick.status == "short", Pick.picked_at >= day_start),
     }
+
+
+def open_pick_commitments(session: Session, warehouse_id: int) -> dict[tuple[int, int, str], int]:
+    """Units that open picks will take from each (bin, SKU, lot) of a warehouse."""
+    rows = session.execute(
+        select(Pick.location_id, Pick.sku_id, Pick.lot, func.sum(Pick.qty - Pick.picked_qty))
+        .join(PickList, PickList.id == Pick.pick_list_id)
+        .where(PickList.warehouse_id == warehouse_id, Pick.status == "open")
+        .group_by(Pick.location_id, Pick.sku_id, Pick.lot)
+    )
+    return {(loc, sku, lot): int(qty) for loc, sku, lot, qty in rows if qty}

@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 # Order matters: an extension may build on the ones before it.
-EXTENSION_PACKAGES: tuple[str, ...] = ("fulfillment", "wms.channels")
+EXTENSION_PACKAGES: tuple[str, ...] = ("fulfillment", "wms.channels", "slotting")
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,11 @@
 """Pure putaway rules: where received units should go.
 
-The rule (until the slotting issue replaces it behind `plan_putaway`):
-respect each bin's volume and weight capacity; keep one SKU per bin unless a
-bin already holds the SKU; prefer bins that already hold it; otherwise take
-the free bins nearest to the dock. A quantity too large for one bin is split
-over several, and what fits nowhere is left without a suggestion.
+The rule: the SKU's homes in the current slotting plan first (when the
+slotting extension names them), then today's capacity rule: respect each
+bin's volume and weight capacity; keep one SKU per bin unless a bin already
+holds the SKU; prefer bins that already hold it; otherwise take the free
+bins nearest to the dock. A quantity too large for one bin is split over
+several, and what fits nowhere is left without a suggestion.
 """
 from __future__ import annotations
 
@@ -44,15 +45,22 @@ def fits(b: Bin, unit: Unit, qty: int) -> bool:
     return room is None or room >= qty
 
 
-def plan_putaway(bins: list[Bin], unit: Unit, qty: int) -> list[tuple[int | None, int]]:
+def plan_putaway(bins: list[Bin], unit: Unit, qty: int, preferred: list[int] | tuple[int, ...] = ()
+                 ) -> list[tuple[int | None, int]]:
     """Split qty over bins: [(location_id, qty), ...]; a None location holds
-    what fits nowhere. Bins holding the SKU come first, then empty bins,
-    each group nearest to the dock first."""
-    holding = sorted((b for b in bins if unit.sku_id in b.skus), key=lambda b: (b.distance_mm, b.location_id))
-    empty = sorted((b for b in bins if not b.skus), key=lambda b: (b.distance_mm, b.location_id))
+    what fits nowhere. The SKU's preferred bins (its homes in the current
+    slotting plan) come first, in their order, when they are empty or hold
+    only this SKU; then bins holding the SKU, then empty bins, each group
+    nearest to the dock first."""
+    rank = {loc: k for k, loc in enumerate(preferred)}
+    homes = sorted((b for b in bins if b.location_id in rank and b.skus <= {unit.sku_id}),
+                   key=lambda b: rank[b.location_id])
+    rest = [b for b in bins if b.location_id not in rank]
+    holding = sorted((b for b in rest if unit.sku_id in b.skus), key=lambda b: (b.distance_mm, b.location_id))
+    empty = sorted((b for b in rest if not b.skus), key=lambda b: (b.distance_mm, b.location_id))
     plan: list[tuple[int | None, int]] = []
     left = qty
-    for b in holding + empty:
+    for b in homes + holding + empty:
         if left == 0:
             break
         room = units_that_fit(b, unit)

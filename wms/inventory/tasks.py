@@ -1,6 +1,6 @@
-"""Warehouse tasks: putaway suggestions (behind plan_putaway_for, which the
-slotting issue will back with its optimized assignment), listing tasks, and
-completing them with a ledger movement."""
+"""Warehouse tasks: putaway suggestions (plan_putaway_for: the SKU's homes
+in the current slotting plan first, via wms.inventory.hooks, then the
+capacity rule), listing tasks, and completing them with a ledger movement."""
 from __future__ import annotations
 
 from sqlalchemy import false, func, or_, select, union_all, update
@@ -13,6 +13,7 @@ from wms.errors import InvalidState, NotFound, ValidationFailed
 from wms.facility.models import Location
 from wms.facility.rules import travel_distance_mm
 from wms.facility.services import geometry, get_location, get_warehouse
+from wms.inventory.hooks import committed, homes_for
 from wms.inventory.models import TASK_STATUSES, TASK_TYPES, Task
 from wms.inventory.rules import Bin, Unit, fits, plan_putaway, units_that_fit
 from wms.ledger.models import Balance
@@ -106,6 +107,7 @@ def plan_putaway_for(session: Session, warehouse_id: int, dock: Location, sku: S
     every unit: its cost follows the work, not the warehouse's size."""
     unit = Unit(sku.id, sku.volume_mm3, sku.weight_g)
     ordered, by_id = _bins_by_distance(session, warehouse_id, dock)
+    homes = [loc for loc in homes_for(session, warehouse_id, sku.id) if loc in by_id]
     bins: list[Bin] = []
     free_room = 0
     start, size, first = 0, _FIRST_BATCH, True
@@ -121,7 +123,7 @@ def plan_putaway_for(session: Session, warehouse_id: int, dock: Location, sku: S
         for loc_id, dist, vol, wt in batch:
             if free_room >= qty:
                 break
-            if loc_id in used:
+            if loc_id in used or loc_id in homes:
                 continue
             b = Bin(loc_id, dist, vol, wt, 0, 0, frozenset())
             bins.append(b)
@@ -130,7 +132,15 @@ def plan_putaway_for(session: Session, warehouse_id: int, dock: Location, sku: S
             room = units_that_fit(b, unit)
             free_room = qty if room is None else free_room + room
         start, size, first = start + size, size * _BATCH_GROWTH, False
-    return plan_putaway(bins, unit, qty)
+    if homes:  # the SKU's homes in the current slotting plan come first
+        seen = {b.location_id for b in bins}
+        used = _occupancy(session, warehouse_id, homes)
+        for loc_id in homes:
+            if loc_id not in seen:
+                v, w, skus = used.get(loc_id, (0, 0, set()))
+                _id, dist, vol, wt = by_id[loc_id]
+                bins.append(Bin(loc_id, dist, vol, wt, v, w, frozenset(skus)))
+    return plan_putaway(bins, unit, qty, homes)
 
 
 def create_putaway_tasks(
@@ -204,6 +214,14 @@ def complete_task(session: Session, actor: Principal, task_id: int, *, location:
                 used[0] - promised * sku.volume_mm3, used[1] - promised * sku.weight_g)
         if not fits(b, Unit(sku.id, sku.volume_mm3, sku.weight_g), qty):
             raise ValidationFailed(location=f"{qty} units of {sku.code} do not fit in {location}")
+        if task.type == "move":
+            free = (session.scalar(select(func.coalesce(func.sum(Balance.qty), 0)).where(
+                Balance.location_id == task.from_location_id, Balance.sku_id == task.sku_id,
+                Balance.lot == task.lot, Balance.condition == task.condition))
+                - committed(session, task.warehouse_id).get((task.from_location_id, task.sku_id, task.lot), 0))
+            if qty > free:
+                raise InvalidState(f"only {max(0, free)} units of {sku.code} in the source are free to move "
+                                   f"(open picks need the rest)")
         claimed = session.execute(
             update(Task.__table__)
             .where(Task.__table__.c.id == task.id, Task.__table__.c.status == "open",
