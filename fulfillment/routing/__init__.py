@@ -40,7 +40,11 @@ or a cross aisle). Walking their visiting order by shortest paths can only be
 shorter: route_length_mm(order) <= distance_mm. The single-block versions are
 the classical ones (Hall 1993, Petersen 1997); the picker starts with the pick
 aisle at the end of the warehouse nearer to the depot (the leftmost one for a
-depot at the left, as in the literature). For several blocks:
+depot at the left, as in the literature). With the depot between the
+outermost pick aisles, largest gap and midpoint serve the front parts of
+the aisles between the depot and the first pick aisle on the way out and
+the rest on the way back (the standard variant, which walks the front cross
+aisle once). For several blocks:
 
 - S-shape and largest gap follow Roodbergen & de Koster (2001): go up the
   leftmost pick aisle to the farthest block with picks (S-shape: to its front

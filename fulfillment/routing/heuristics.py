@@ -144,7 +144,32 @@ def _s_shape(w: _Walk, pk: _Picks) -> None:
 
 
 def _gap_per_block(split):
-    """Largest gap (or midpoint) per block: split(lo, hi, ys) -> index of the first y served from the back."""
+    """Largest gap (or midpoint) per block: split(lo, hi, ys) -> index of the first y served from the back.
+
+    The standard variant for any depot on the front cross aisle: the picker
+    walks from the depot to the leftmost pick aisle (the one at the end
+    nearer to the depot, after mirroring), entering the aisles it passes
+    from the front up to their split on the way out; it serves the back
+    parts going right and the remaining front parts of the nearest block
+    going left on the way back to the depot, so the front cross aisle is
+    walked once between the outermost pick aisles (and to and from a depot
+    outside them)."""
+
+    def block(pk: _Picks, left: int, k: int) -> tuple[list[int], dict[int, tuple[list[int], list[int]]]]:
+        """Pick aisles of block k other than the left one, and the front and back parts of all but the last."""
+        lo, hi = pk.cross[k - 1], pk.cross[k]
+        aisles = sorted(a for a in pk.aisle_ys if a != left and pk.in_block(a, k))
+        parts = {}
+        for a in aisles[:-1]:
+            ys = pk.in_block(a, k)
+            s = split(lo, hi, ys)
+            parts[a] = (ys[:s], ys[s:])
+        return aisles, parts
+
+    def front_part(w: _Walk, pk: _Picks, a: int, ys: Sequence[int], lo: int) -> None:
+        w.to(a, lo)
+        _up(w, pk, a, ys, ys[-1])
+        w.to(a, lo)
 
     def build(w: _Walk, pk: _Picks) -> None:
         c = pk.cross
@@ -156,36 +181,34 @@ def _gap_per_block(split):
             return
         left = min(pk.aisle_ys)
         far = max(pk.block_of(y) for ys in pk.aisle_ys.values() for y in ys)
+        # On the way out: the nearest block's front parts between the depot and the left pick aisle.
+        near, near_parts = block(pk, left, 1)
+        on_the_way = [a for a in reversed(near[:-1]) if a < pk.depot[0] and near_parts[a][0]]
+        for a in on_the_way:
+            front_part(w, pk, a, near_parts[a][0], c[0])
         w.to(left, c[0])
         _up(w, pk, left, pk.aisle_ys[left], c[far])  # the whole left pick aisle, to the back of the farthest block
         x = left
         for k in range(far, 0, -1):
             lo, hi = c[k - 1], c[k]
-            aisles = sorted(a for a in pk.aisle_ys if a != left and pk.in_block(a, k))
+            aisles, parts = block(pk, left, k)
             if not aisles:
                 w.to(x, lo)
                 continue
             right = aisles[-1]
-            parts = {}
-            for a in aisles[:-1]:
-                ys = pk.in_block(a, k)
-                s = split(lo, hi, ys)
-                parts[a] = (ys[:s], ys[s:])
-            back_first = [a for a in aisles[:-1] if parts[a][1]]
-            for a in back_first:  # going right on the back cross aisle
-                w.to(a, hi)
+            for a in aisles[:-1]:  # going right on the back cross aisle
                 ys = parts[a][1]
-                _down(w, pk, a, ys, ys[0])
-                w.to(a, hi)
+                if ys:
+                    w.to(a, hi)
+                    _down(w, pk, a, ys, ys[0])
+                    w.to(a, hi)
             w.to(right, hi)
             _down(w, pk, right, pk.in_block(right, k), lo)
             x = right
             for a in reversed(aisles[:-1]):  # going left on the front cross aisle
                 ys = parts[a][0]
-                if ys:
-                    w.to(a, lo)
-                    _up(w, pk, a, ys, ys[-1])
-                    w.to(a, lo)
+                if ys and not (k == 1 and a in on_the_way):
+                    front_part(w, pk, a, ys, lo)
                     x = a
 
     return build
@@ -220,15 +243,20 @@ def s_shape_route(params: LayoutParams, depot: Point, picks: Sequence[Point], *,
 
 def largest_gap_route(params: LayoutParams, depot: Point, picks: Sequence[Point], *, time_limit_s: float = 1.0,
                       seed: int = 0) -> Route:
-    """Largest gap: the first and last pick aisles (of each block) are
+    """Largest gap (Hall 1993), the standard variant for any depot on the
+    front cross aisle: the first and last pick aisles (of each block) are
     traversed; the others are entered from both cross aisles up to their
-    largest gap."""
+    largest gap. With the depot between the outermost pick aisles, the
+    front parts of the aisles between the depot and the first pick aisle
+    are picked on the way out, the others on the way back, so the front
+    cross aisle is walked once between the outermost pick aisles."""
     return _heuristic(params, depot, picks, "largest-gap", _gap_per_block(_largest_gap_split))
 
 
 def midpoint_route(params: LayoutParams, depot: Point, picks: Sequence[Point], *, time_limit_s: float = 1.0,
                    seed: int = 0) -> Route:
-    """Midpoint: as largest gap, but the split is at the middle of the block."""
+    """Midpoint: as largest gap (the same standard variant for any depot),
+    but each aisle is split at the middle of the block."""
     return _heuristic(params, depot, picks, "midpoint", _gap_per_block(_midpoint_split))
 
 

@@ -298,3 +298,51 @@ def test_the_visiting_order_follows_the_largest_gap_when_it_is_an_aisles_last_ga
     route = optimal_route(p, depot, picks)
     assert_valid(p, depot, picks, route)
     assert route.distance_mm == brute_force(p, depot, picks) == 2 * (hi - lo) + 2 * 10_000 + 2 * 2000 + 2 * 1000
+
+
+def textbook_gap_length(p, depot, picks, split):
+    """The textbook largest gap / midpoint walk in one block, for a depot
+    anywhere on the front cross aisle: the outermost pick aisles are
+    traversed, the front and back cross aisles are each walked once between
+    them (plus the way to and from a depot outside them), and every other
+    pick aisle is entered from the front up to its split and from the back
+    down to it. split(lo, hi, ys) is the number of ys served from the front."""
+    lo, hi = p.cross_aisle_ys()
+    ys_of = {}
+    for x, y in picks:
+        ys_of.setdefault(x, set()).add(y)
+    left, right = min(ys_of), max(ys_of)
+    outside = 2 * max(0, left - depot[0], depot[0] - right)
+    if left == right:
+        return outside + 2 * (max(ys_of[left]) - lo)
+    total = outside + 2 * (right - left) + 2 * (hi - lo)
+    for x, ys in ys_of.items():
+        if x in (left, right):
+            continue
+        ys = sorted(ys)
+        k = split(lo, hi, ys)
+        total += 2 * ((ys[k - 1] - lo) if k else 0) + 2 * ((hi - ys[k]) if k < len(ys) else 0)
+    return total
+
+
+def largest_gap_split(lo, hi, ys):
+    stops = [lo, *ys, hi]
+    gaps = [b - a for a, b in itertools.pairwise(stops)]
+    return gaps.index(max(gaps))
+
+
+def midpoint_split(lo, hi, ys):
+    return sum(1 for y in ys if y <= (lo + hi) / 2)
+
+
+@pytest.mark.parametrize("name,split", [("largest-gap", largest_gap_split), ("midpoint", midpoint_split)])
+def test_largest_gap_and_midpoint_are_the_textbook_walks_for_a_depot_inside_the_pick_aisles(name, split):
+    rng = random.Random(len(name))
+    for _ in range(60):
+        p = layout(aisles=rng.randint(3, 8), bays=rng.randint(2, 10))
+        picks = random_picks(p, rng.randint(2, 14), rng)
+        xs = sorted({x for x, _ in picks})
+        depot = (rng.randint(xs[0], xs[-1]), front(p))  # between the outermost pick aisles (or on one)
+        route = HEURISTICS[name](p, depot, picks)
+        assert_real_walk(p, depot, picks, route)
+        assert route.distance_mm == textbook_gap_length(p, depot, picks, split)
