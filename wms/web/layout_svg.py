@@ -49,9 +49,12 @@ def layout_svg(params: LayoutParams, cells: dict[str, dict], *, stations: Sequen
                 f'stroke-width="{80 if r.key == selected else 20}" data-bay="{r.key}">'
                 f'<title>{escape(cell.get("title", r.key))}</title></rect>')
         out.append(f'<a href="{escape(cell["href"])}">{rect}</a>' if cell.get("href") else rect)
-    for code, x, y in stations:
+    for n, (code, x, y) in enumerate(sorted(stations, key=lambda s: s[1])):
+        # Neighbouring stations' names take turns above and below the line.
+        below = n % 2 == 0
         out.append(f'<circle cx="{x}" cy="{sy(y)}" r="{font * 0.6:.0f}" fill="#12263a"/>'
-                   f'<text x="{x}" y="{sy(y) + font * 1.9:.0f}" text-anchor="middle">{escape(code)}</text>')
+                   f'<text x="{x}" y="{sy(y) + (font * 1.9 if below else -font * 1.0):.0f}" text-anchor="middle" '
+                   f'font-size="{font * 0.8:.0f}">{escape(code)}</text>')
     for k, route in enumerate(routes):
         colour = ROUTE_COLOURS[k % len(ROUTE_COLOURS)]
         points = " ".join(f"{x},{sy(y)}" for x, y in route["points"])
