@@ -42,6 +42,19 @@ class InvalidState(Conflict):
     code, title = "invalid_state", "Invalid state"
 
 
+class ConfirmationRequired(Conflict):
+    """A scan that may well be a slip (far more units than expected, an item
+    not on the ASN, a bin other than the suggested one): done only when the
+    request confirms it by sending `code` in `confirm` (and, where asked, a
+    reason). Each kind of doubt has its own stable code."""
+
+    title = "Confirmation required"
+
+    def __init__(self, code: str, detail: str, errors: dict | None = None):
+        super().__init__(detail, errors or {"confirm": f"send confirm: [{code!r}] to go ahead"})
+        self.code = code
+
+
 class IdempotencyKeyInUse(Conflict):
     code, title = "idempotency_key_in_use", "Idempotency key in use"
 
@@ -62,6 +75,17 @@ class ValidationFailed(DomainError):
 
 class UnknownBarcode(ValidationFailed):
     code, title = "unknown_barcode", "Unknown barcode"
+
+
+class Refused(ValidationFailed):
+    """A rule says no, whatever is confirmed (an expired lot received as
+    good, a bin that cannot take the item); its code names the rule."""
+
+    title = "Refused"
+
+    def __init__(self, code: str, detail: str | None = None, errors: dict | None = None, **fields: str):
+        super().__init__(detail, errors, **fields)
+        self.code = code
 
 
 class IdempotencyKeyReused(ValidationFailed):

@@ -127,3 +127,21 @@ def test_the_same_new_lot_arriving_on_ten_asns_at_once_is_received_on_all_of_the
     with make_sessionmaker(engine)() as s:
         assert s.scalar(select(func.count()).select_from(Receipt)) == THREADS
         assert_ledger_clean(s)
+
+
+def test_ten_handhelds_racing_past_the_over_receipt_tolerance_let_in_no_unit_too_many(dock):
+    """100 expected, 5% tolerance: 105 may come in unasked. Ten scans of 11
+    at once: nine fit (99), the tenth would make 110 and must be asked about,
+    whichever thread comes last."""
+    app, token, asn_id, engine = dock
+    scans = [(f"/asns/{asn_id}/receipts", {"barcode": "BA-1", "qty": 11}, {"Idempotency-Key": f"hh-{n}:over"})
+             for n in range(THREADS)]
+
+    responses = race(app, token, scans)
+
+    assert sorted(r.status_code for r in responses) == [201] * 9 + [409]
+    assert [r.get_json()["code"] for r in responses if r.status_code == 409] == ["over_receipt"]
+    with make_sessionmaker(engine)() as s:
+        assert s.get(Asn, asn_id).lines[0].received_qty == 99
+        assert s.scalar(select(func.count()).select_from(Receipt)) == 9
+        assert_ledger_clean(s)

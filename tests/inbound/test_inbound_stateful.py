@@ -24,9 +24,16 @@ from sqlalchemy import func, select
 from tests.factories import ADMIN, make_world
 from wms.checks import run_checks
 from wms.db import make_sessionmaker
-from wms.errors import InsufficientStock, InvalidState, ValidationFailed
+from wms.errors import ConfirmationRequired, InsufficientStock, InvalidState, ValidationFailed
 from wms.facility.models import Location, Warehouse
-from wms.inbound.services import cancel_asn, close_asn, create_asn, discrepancies, receive_units
+from wms.inbound.services import (
+    cancel_asn,
+    close_asn,
+    create_asn,
+    discrepancies,
+    over_receipt_limit,
+    receive_units,
+)
 from wms.inventory.counts import approve_count, create_count, submit_count
 from wms.inventory.models import Task
 from wms.inventory.services import list_stock
@@ -187,17 +194,25 @@ class InboundMachine(RuleBasedStateMachine):
 
     @precondition(lambda self: self.asns)
     @rule(pick=picks, stray=strays, which=st.integers(0, 1), qty=quantities,
-          condition=st.sampled_from(("good", "good", "good", "damaged")))
-    def receive(self, pick, stray, which, qty, condition):
+          condition=st.sampled_from(("good", "good", "good", "damaged")), confirmed=st.booleans())
+    def receive(self, pick, stray, which, qty, condition, confirmed):
         asn = self._choose(self.asns, pick, stray, lambda a: a.status in ("expected", "receiving"))
         sku = SELLER_SKUS[asn.seller][which]  # maybe not on the ASN: an unplanned line
+        # The operator confirms every doubt (and says why), or none.
+        doubts = dict(confirm=["over_receipt", "not_on_asn"], reason="counted twice") if confirmed else {}
 
         def call():
-            return receive_units(self.session, ADMIN, asn.id, qty=qty, condition=condition, sku=self.sku_ids[sku])
+            return receive_units(self.session, ADMIN, asn.id, qty=qty, condition=condition, sku=self.sku_ids[sku],
+                                 **doubts)
 
         if asn.status not in ("expected", "receiving"):
             with pytest.raises(InvalidState):
                 call()
+            return
+        expected, received = asn.lines.get(sku, [0, 0])
+        if not confirmed and (expected == 0 or received + qty > over_receipt_limit(expected, 5)):
+            with pytest.raises(ConfirmationRequired):
+                call()  # not on the ASN, or beyond the 5% tolerance: nothing happens
             return
         call()
         asn.status = "receiving"

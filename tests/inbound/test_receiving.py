@@ -199,9 +199,11 @@ def test_another_sellers_barcode_is_unknown_on_this_sellers_asn(apis, asn, sessi
     assert movement_count(session, "receipt") == 0
 
 
-def test_units_beyond_the_expected_quantity_are_accepted_and_reported_over(apis, asn, session):
+def test_units_beyond_the_expected_quantity_are_accepted_when_confirmed_and_reported_over(apis, asn, session):
     receive(apis.wh1_operator, asn["id"], barcode="BA-2", qty=4)
-    after = receive(apis.wh1_operator, asn["id"], barcode="BA-2", qty=3)
+    assert_problem(scan(apis.wh1_operator, asn["id"], barcode="BA-2", qty=3), 409, "over_receipt", "confirm")
+    after = receive(apis.wh1_operator, asn["id"], barcode="BA-2", qty=3, confirm=["over_receipt"],
+                    reason="two extra in a carton")
 
     assert lines_of(after)["A-2"] == (5, 7, 0)
     assert stock_of(apis.acme, "WH1", "A-2") == buckets(receiving=7)
@@ -209,10 +211,11 @@ def test_units_beyond_the_expected_quantity_are_accepted_and_reported_over(apis,
     assert flags == [(4, False, False), (3, True, False)]
 
 
-def test_a_sku_not_on_the_asn_is_accepted_on_an_unplanned_line(apis, session):
+def test_a_sku_not_on_the_asn_is_accepted_on_an_unplanned_line_when_confirmed(apis, session):
     asn = create_asn(apis.acme, lines=[{"sku": "A-1", "qty": 5}])
 
-    after = receive(apis.wh1_operator, asn["id"], barcode="BA-2", qty=2)
+    assert_problem(scan(apis.wh1_operator, asn["id"], barcode="BA-2", qty=2), 409, "not_on_asn", "confirm")
+    after = receive(apis.wh1_operator, asn["id"], barcode="BA-2", qty=2, confirm=["not_on_asn"])
 
     [unplanned] = [ln for ln in after["lines"] if ln["sku"] == "A-2"]
     assert (unplanned["expected_qty"], unplanned["received_qty"], unplanned["unplanned"]) == (0, 2, True)
@@ -332,9 +335,9 @@ def mixed_delivery(apis) -> dict:
     receive(op, asn["id"], barcode="BA-1", qty=10)
     receive(op, asn["id"], barcode="BA-1", qty=3, condition="damaged")
     receive(op, asn["id"], barcode="BA-1", qty=2)
-    receive(op, asn["id"], barcode="BA-2", qty=7)
+    receive(op, asn["id"], barcode="BA-2", qty=7, confirm=["over_receipt"], reason="ASN undercounted")
     receive(op, asn["id"], sku="A-3", qty=6)
-    receive(op, asn["id"], barcode="BA-4", qty=4)
+    receive(op, asn["id"], barcode="BA-4", qty=4, confirm=["not_on_asn"])
     return asn
 
 
@@ -426,7 +429,8 @@ def test_only_operators_of_the_warehouse_and_admins_close_asns(apis, asn):
 def test_a_lot_announced_but_a_different_lot_received_reports_both_lines(apis):
     new_sku(apis.acme, "L-1", lot_tracked=True)
     asn = create_asn(apis.acme, lines=[{"sku": "L-1", "qty": 6, "lot": "LOT-A"}])
-    receive(apis.wh1_operator, asn["id"], barcode="BL-1", qty=6, lot="LOT-B")
+    assert_problem(scan(apis.wh1_operator, asn["id"], barcode="BL-1", qty=6, lot="LOT-B"), 409, "lot_not_on_asn")
+    receive(apis.wh1_operator, asn["id"], barcode="BL-1", qty=6, lot="LOT-B", confirm=["lot_not_on_asn"])
 
     closed = ok(apis.wh1_operator.post(f"/asns/{asn['id']}/close"))
 

@@ -27,7 +27,7 @@ def task(world, session) -> dict:
 
 
 def test_the_list_shows_the_open_tasks_of_the_operators_warehouses(screen, tokens, session, task):
-    receive_units(session, ADMIN, new_asn(session, warehouse="WH2", reference="PO-WH2"), qty=6, barcode="BA-2")
+    receive_units(session, ADMIN, new_asn(session, warehouse="WH2", reference="PO-WH2"), qty=5, barcode="BA-2")
     session.commit()
 
     page = text_of(screen(tokens.wh1_operator).get("/putaway").get_data(as_text=True))

@@ -180,7 +180,7 @@ def test_a_seller_cannot_open_the_receiving_screens(screen, tokens, session, asn
 
 def test_closing_shows_the_discrepancy_report_first_and_after(screen, tokens, session, asn_id):
     browser = screen(tokens.wh1_operator)
-    browser.submit(f"/receive/{asn_id}", barcode="BA-1", qty=22)
+    browser.submit(f"/receive/{asn_id}", barcode="BA-1", qty=22, confirm="over_receipt", reason="extra in a carton")
     browser.submit(f"/receive/{asn_id}", barcode="BA-2", qty=1, condition="damaged")
 
     preview = browser.get(f"/receive/{asn_id}/close")

@@ -8,6 +8,7 @@ from wms.catalog.schemas import (
     SellerSchema,
     SkuQuerySchema,
     SkuSchema,
+    UpdateSellerSchema,
     UpdateSkuSchema,
 )
 from wms.http import PageArgsSchema, current_principal, get_session, list_page
@@ -28,6 +29,13 @@ def create_seller(data):
 @blp.response(200, page_of(SellerSchema))
 def list_sellers(args):
     return list_page(args, services.list_sellers)
+
+
+@blp.patch("/sellers/<code>")
+@blp.arguments(UpdateSellerSchema)
+@blp.response(200, SellerSchema)
+def update_seller(data, code):
+    return services.update_seller(get_session(), current_principal(), code, data)
 
 
 @blp.post("/skus")

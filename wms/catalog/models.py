@@ -20,10 +20,18 @@ from wms.db import Base, UTCDateTime, utcnow
 
 class Seller(Base):
     __tablename__ = "sellers"
+    __table_args__ = (
+        CheckConstraint("over_receipt_tolerance_pct >= 0 AND min_shelf_life_days >= 0", name="receiving_rules"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200))
+    # Receiving rules agreed with the seller: units beyond an ASN line by more
+    # than this percentage need a confirmation and a reason; a lot with fewer
+    # days of shelf life left than this is received with a warning.
+    over_receipt_tolerance_pct: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
+    min_shelf_life_days: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

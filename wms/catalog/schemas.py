@@ -6,15 +6,31 @@ from wms.schemas import Code
 _mm = dict(strict=True, load_default=0, validate=validate.Range(min=0, max=100_000))
 
 
-class CreateSellerSchema(Schema):
+class SellerRulesSchema(Schema):
+    over_receipt_tolerance_pct = fields.Integer(
+        strict=True, validate=validate.Range(min=0, max=1000),
+        metadata={"description": "units beyond an ASN line by more than this percentage need a confirmation "
+                                 "and a reason (default 5)"})
+    min_shelf_life_days = fields.Integer(
+        strict=True, validate=validate.Range(min=0, max=36500),
+        metadata={"description": "a lot received with fewer days to expiry gets a warning (default 0)"})
+
+
+class CreateSellerSchema(SellerRulesSchema):
     code = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$"))
     name = Code(200, required=True)
+
+
+class UpdateSellerSchema(SellerRulesSchema):
+    name = Code(200)
 
 
 class SellerSchema(Schema):
     id = fields.Integer()
     code = fields.String()
     name = fields.String()
+    over_receipt_tolerance_pct = fields.Integer()
+    min_shelf_life_days = fields.Integer()
 
 
 class SkuFieldsSchema(Schema):

@@ -15,13 +15,30 @@ SKU_FIELDS = (
 )
 
 
-def create_seller(session: Session, actor: Principal, *, code: str, name: str) -> Seller:
+SELLER_FIELDS = ("name", "over_receipt_tolerance_pct", "min_shelf_life_days")
+
+
+def create_seller(session: Session, actor: Principal, *, code: str, name: str, **rules) -> Seller:
     actor.require("admin")
     with transaction(session):
         if session.scalar(select(Seller.id).where(Seller.code == code)) is not None:
             raise Conflict(f"seller {code} already exists", {"code": "already exists"})
-        seller = Seller(code=code, name=name)
+        seller = Seller(code=code, name=name, **{k: v for k, v in rules.items() if k in SELLER_FIELDS})
         session.add(seller)
+        session.flush()
+        return seller
+
+
+def update_seller(session: Session, actor: Principal, code: str, changes: dict) -> Seller:
+    """Change a seller's name or receiving rules (admin)."""
+    actor.require("admin")
+    with transaction(session):
+        seller = session.scalar(select(Seller).where(Seller.code == code).with_for_update())
+        if seller is None:
+            raise NotFound(f"seller {code} not found")
+        for name in SELLER_FIELDS:
+            if name in changes:
+                setattr(seller, name, changes[name])
         session.flush()
         return seller
 

@@ -1,10 +1,10 @@
 """Routes: /asns, receipts, close, cancel."""
 from flask_smorest import Blueprint
 
-from wms.http import current_principal, get_session, list_page
+from wms.http import ProblemSchema, current_principal, get_session, list_page
 from wms.idempotency import requires_idempotency_key
 from wms.inbound import services
-from wms.inbound.schemas import AsnQuerySchema, AsnSchema, CreateAsnSchema, ReceiptSchema
+from wms.inbound.schemas import AsnQuerySchema, AsnSchema, CreateAsnSchema, ReceiptSchema, ReceivedSchema
 from wms.inbound.views import asn_view, asn_views
 from wms.schemas import page_of
 
@@ -36,10 +36,14 @@ def get_asn(asn_id):
 @blp.post("/asns/<int:asn_id>/receipts")
 @requires_idempotency_key
 @blp.arguments(ReceiptSchema)
-@blp.response(201, AsnSchema)
+@blp.response(201, ReceivedSchema)
+@blp.alt_response(409, schema=ProblemSchema, description="a doubt to confirm: code over_receipt, not_on_asn "
+                  "or lot_not_on_asn (send it in `confirm`)")
 def receive(data, asn_id):
     session = get_session()
-    return asn_view(session, services.receive_units(session, current_principal(), asn_id, **data))
+    done = services.receive_units(session, current_principal(), asn_id, **data)
+    return {**asn_view(session, done.asn), "receipt": done.receipt,
+            "warnings": [{"code": w.code, "detail": w.detail} for w in done.warnings]}
 
 
 @blp.post("/asns/<int:asn_id>/close")

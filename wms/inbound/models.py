@@ -12,6 +12,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -19,6 +20,8 @@ from wms.db import Base, UTCDateTime, utcnow
 
 ASN_STATUSES = ("expected", "receiving", "closed", "cancelled")
 TRANSPORT_MODES = ("sea", "air", "road", "rail", "courier")
+# What a receipt may confirm: each the code of the ConfirmationRequired it answers.
+RECEIPT_CONFIRMATIONS = ("over_receipt", "not_on_asn", "lot_not_on_asn")
 
 
 class Asn(Base):
@@ -94,5 +97,9 @@ class Receipt(Base):
     condition: Mapped[str] = mapped_column(String(8))
     over: Mapped[bool] = mapped_column(default=False)
     unplanned: Mapped[bool] = mapped_column(default=False)
+    # Why the operator confirmed an over-receipt or took expired units in as damaged.
+    reason: Mapped[str | None] = mapped_column(String(200))
+    # The lot had less shelf life left than the seller's minimum (received with a warning).
+    short_dated: Mapped[bool] = mapped_column(default=False, server_default=false())
     actor_token_id: Mapped[int | None] = mapped_column(ForeignKey("tokens.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,7 +1,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from wms.http import PageArgsSchema
-from wms.inbound.models import ASN_STATUSES, TRANSPORT_MODES
+from wms.inbound.models import ASN_STATUSES, RECEIPT_CONFIRMATIONS, TRANSPORT_MODES
 from wms.ledger.models import CONDITIONS
 from wms.schemas import Code, Qty, SkuRef, Timestamp
 
@@ -78,8 +78,38 @@ class ReceiptSchema(Schema):
     condition = fields.String(load_default="good", validate=validate.OneOf(CONDITIONS))
     lot = Code(64, load_default=None)
     expiry = fields.Date(load_default=None)
+    confirm = fields.List(
+        fields.String(validate=validate.OneOf(RECEIPT_CONFIRMATIONS)), load_default=list,
+        metadata={"description": "doubts the operator confirmed: over_receipt (beyond the seller's tolerance; "
+                                 "needs a reason), not_on_asn, lot_not_on_asn. Without them such a scan gets "
+                                 "409 with that code and changes nothing."})
+    reason = fields.String(load_default=None, validate=validate.Length(min=1, max=200),
+                           metadata={"description": "why an over-receipt was confirmed, or why an expired "
+                                                    "lot is received as damaged"})
 
     @validates_schema
     def _one_item(self, data, **_):
         if (data.get("barcode") is None) == (data.get("sku") is None):
             raise ValidationError("send either barcode or sku", "barcode")
+
+
+class ReceiptWarningSchema(Schema):
+    code = fields.String(metadata={"description": "e.g. short_shelf_life"})
+    detail = fields.String()
+
+
+class ReceiptRecordSchema(Schema):
+    id = fields.Integer()
+    qty = fields.Integer()
+    condition = fields.String()
+    over = fields.Boolean()
+    unplanned = fields.Boolean()
+    reason = fields.String(allow_none=True)
+    short_dated = fields.Boolean()
+
+
+class ReceivedSchema(AsnSchema):
+    """The ASN after a scan, the receipt it recorded and any warning."""
+
+    receipt = fields.Nested(ReceiptRecordSchema)
+    warnings = fields.List(fields.Nested(ReceiptWarningSchema))

@@ -4,7 +4,10 @@ inbound virtual location to the dock (good) or quarantine (damaged)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -15,10 +18,10 @@ from wms.auth.principal import Principal
 from wms.catalog.models import Lot, Seller, Sku
 from wms.catalog.services import owning_seller, resolve_barcode, resolve_sku
 from wms.db import transaction, utcnow
-from wms.errors import Conflict, InvalidState, NotFound, ValidationFailed
+from wms.errors import ConfirmationRequired, Conflict, InvalidState, NotFound, Refused, ValidationFailed
 from wms.facility.models import Warehouse
 from wms.facility.services import resolve_warehouse, station, virtual_location
-from wms.inbound.models import TRANSPORT_MODES, Asn, AsnLine, Receipt
+from wms.inbound.models import RECEIPT_CONFIRMATIONS, TRANSPORT_MODES, Asn, AsnLine, Receipt
 from wms.inventory.tasks import create_putaway_tasks
 from wms.ledger.rules import PostingLine
 from wms.ledger.services import change_expected, post_movement
@@ -26,9 +29,10 @@ from wms.ledger.services import change_expected, post_movement
 OPEN_STATUSES = ("expected", "receiving")
 
 
-def check_lot(session: Session, sku: Sku, lot: str | None, expiry: date | None) -> str:
+def check_lot(session: Session, sku: Sku, lot: str | None, expiry: date | None) -> tuple[str, date | None]:
     """Lot and expiry are required where the SKU tracks them; a lot keeps the
-    expiry it was first received with."""
+    expiry it was first received with. Returns the lot and its expiry (the
+    one recorded for the lot when the scan gave none)."""
     if sku.lot_tracked and not lot:
         raise ValidationFailed(lot=f"required: SKU {sku.code} is lot-tracked")
     if sku.expiry_tracked and expiry is None:
@@ -36,7 +40,7 @@ def check_lot(session: Session, sku: Sku, lot: str | None, expiry: date | None) 
     if sku.expiry_tracked and not lot:
         raise ValidationFailed(lot=f"required: SKU {sku.code} tracks expiry dates by lot")
     if not lot:
-        return ""
+        return "", expiry
     known = session.scalar(select(Lot).where(Lot.sku_id == sku.id, Lot.lot == lot))
     if known is None:
         # Two docks (two ASNs) may receive a new lot at once: the first insert
@@ -50,7 +54,7 @@ def check_lot(session: Session, sku: Sku, lot: str | None, expiry: date | None) 
         known = session.scalar(select(Lot).where(Lot.sku_id == sku.id, Lot.lot == lot))
     if expiry is not None and known.expiry is not None and known.expiry != expiry:
         raise ValidationFailed(expiry=f"lot {lot} was received with expiry {known.expiry.isoformat()}")
-    return lot
+    return lot, expiry or known.expiry
 
 
 def create_asn(session: Session, actor: Principal, data: dict) -> Asn:
@@ -140,6 +144,27 @@ def list_asns(
     return list(session.scalars(stmt.order_by(Asn.id).limit(limit + 1)))
 
 
+@dataclass(frozen=True)
+class ReceiptWarning:
+    code: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class Received:
+    """What one scan did: the ASN after it, the receipt recorded, and what
+    the operator should be told although the units were taken in."""
+
+    asn: Asn
+    receipt: Receipt
+    warnings: tuple[ReceiptWarning, ...] = ()
+
+
+def over_receipt_limit(expected_qty: int, tolerance_pct: int) -> int:
+    """The most units a line may receive without a confirmation."""
+    return expected_qty + expected_qty * tolerance_pct // 100
+
+
 def receive_units(
     session: Session,
     actor: Principal,
@@ -151,31 +176,49 @@ def receive_units(
     sku: int | str | None = None,
     lot: str | None = None,
     expiry: date | None = None,
-) -> Asn:
+    confirm: Sequence[str] = (),
+    reason: str | None = None,
+) -> Received:
     """One scan at the dock. Good units go to the dock with putaway tasks,
-    damaged ones to quarantine. Units beyond the ASN, or of SKUs not on it,
-    are accepted and flagged."""
+    damaged ones to quarantine.
+
+    Guards, because one slip puts phantom stock on the books: units beyond
+    the line's expected quantity plus the seller's tolerance, an item or a
+    lot the ASN does not name, each need a confirmation (`confirm`), and an
+    over-receipt a reason; an expired lot is refused as good (it may come in
+    damaged, with a reason); a lot with less shelf life left than the
+    seller's minimum is taken in with a warning."""
     actor.require("admin", "operator")
     if qty <= 0:
         raise ValidationFailed(qty="must be a positive integer")
     if (barcode is None) == (sku is None):
         raise ValidationFailed(barcode="send either barcode or sku")
+    unknown = sorted(set(confirm) - set(RECEIPT_CONFIRMATIONS))
+    if unknown:
+        raise ValidationFailed(confirm=f"unknown confirmation {unknown[0]!r}")
+    reason = (reason or "").strip() or None
     with transaction(session):
         asn = get_asn(session, actor, asn_id, for_update=True)
         if asn.status not in OPEN_STATUSES:
             raise InvalidState(f"ASN {asn.reference} is {asn.status}")
+        seller = session.get(Seller, asn.seller_id)
         scope = Principal(role="seller", seller_id=asn.seller_id)
         if barcode is not None:
             item = resolve_barcode(session, scope, barcode, seller_id=asn.seller_id)
         else:
-            seller_code = session.scalar(select(Seller.code).where(Seller.id == asn.seller_id))
-            item = resolve_sku(session, scope, sku, seller_code=seller_code)
-        lot_code = check_lot(session, item, lot, expiry)
+            item = resolve_sku(session, scope, sku, seller_code=seller.code)
+        lot_code, expiry = check_lot(session, item, lot, expiry)
+        warnings = _check_expiry(session, asn, seller, lot_code, expiry, condition, reason)
         line = _line_for(asn, item.id, lot_code)
         if line is None:
+            _confirm_off_asn(asn, item, lot_code, confirm)
             line = AsnLine(seller_id=asn.seller_id, sku_id=item.id, lot=lot_code, expiry=expiry, expected_qty=0)
             asn.lines.append(line)
             session.flush()
+        elif line.unplanned:
+            _confirm_off_asn(asn, item, lot_code, confirm)
+        else:
+            _confirm_over_receipt(line, item, qty, seller.over_receipt_tolerance_pct, confirm, reason)
         outstanding_before = line.outstanding
         line.received_qty += qty
         if condition == "damaged":
@@ -200,18 +243,19 @@ def receive_units(
                 PostingLine(target.id, item.id, qty, lot_code, condition),
             ],
         )
-        session.add(
-            Receipt(
-                asn_id=asn.id,
-                asn_line_id=line.id,
-                movement_id=movement.id,
-                qty=qty,
-                condition=condition,
-                over=line.received_qty > line.expected_qty,
-                unplanned=line.unplanned,
-                actor_token_id=actor.token_id,
-            )
+        receipt = Receipt(
+            asn_id=asn.id,
+            asn_line_id=line.id,
+            movement_id=movement.id,
+            qty=qty,
+            condition=condition,
+            over=line.received_qty > line.expected_qty,
+            unplanned=line.unplanned,
+            reason=reason,
+            short_dated=any(w.code == "short_shelf_life" for w in warnings),
+            actor_token_id=actor.token_id,
         )
+        session.add(receipt)
         if condition == "good":
             create_putaway_tasks(
                 session,
@@ -225,7 +269,71 @@ def receive_units(
             )
         asn.status = "receiving"
         session.flush()
-        return asn
+        return Received(asn, receipt, tuple(warnings))
+
+
+def _warehouse_today(session: Session, warehouse_id: int) -> date:
+    tz = session.scalar(select(Warehouse.timezone).where(Warehouse.id == warehouse_id))
+    try:
+        return utcnow().astimezone(ZoneInfo(tz)).date()
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        return utcnow().date()
+
+
+def _check_expiry(session: Session, asn: Asn, seller: Seller, lot: str, expiry: date | None, condition: str,
+                  reason: str | None) -> list[ReceiptWarning]:
+    if expiry is None:
+        return []
+    today = _warehouse_today(session, asn.warehouse_id)
+    if expiry < today:
+        if condition == "good":
+            raise Refused(
+                "expired_lot",
+                f"lot {lot or '(none)'} expired on {expiry.isoformat()}: it cannot be received as good; "
+                "receive it as damaged, with a reason",
+                expiry=f"expired on {expiry.isoformat()}",
+            )
+        if not reason:
+            raise ValidationFailed(reason=f"say why expired lot {lot or '(none)'} is received (damaged)")
+        return []
+    left = (expiry - today).days
+    if condition == "good" and left < seller.min_shelf_life_days:
+        return [ReceiptWarning("short_shelf_life",
+                        f"lot {lot or '(none)'} expires on {expiry.isoformat()}: {left} days left, "
+                        f"under {seller.code}'s minimum of {seller.min_shelf_life_days}")]
+    return []
+
+
+def _confirm_off_asn(asn: Asn, item: Sku, lot: str, confirm: Sequence[str]) -> None:
+    named = [ln for ln in asn.lines if ln.sku_id == item.id and not ln.unplanned]
+    if not named:
+        if "not_on_asn" not in confirm:
+            raise ConfirmationRequired(
+                "not_on_asn", f"{item.code} ({item.name}) is not on ASN {asn.reference}: receive it anyway?")
+        return
+    if "lot_not_on_asn" not in confirm:
+        lots = ", ".join(sorted({ln.lot for ln in named if ln.lot})) or "none"
+        raise ConfirmationRequired(
+            "lot_not_on_asn",
+            f"lot {lot} of {item.code} is not on ASN {asn.reference} (it names lot {lots}): receive it anyway?")
+
+
+def _confirm_over_receipt(line: AsnLine, item: Sku, qty: int, tolerance_pct: int, confirm: Sequence[str],
+                          reason: str | None) -> None:
+    limit = over_receipt_limit(line.expected_qty, tolerance_pct)
+    after = line.received_qty + qty
+    if after <= limit:
+        return
+    if "over_receipt" not in confirm:
+        raise ConfirmationRequired(
+            "over_receipt",
+            f"{qty} × {item.code} would make {after} received against {line.expected_qty} expected "
+            f"(more than {tolerance_pct}% over): is the quantity right?",
+            {"qty": f"{after} of {line.expected_qty} expected", "confirm": "send confirm: ['over_receipt'] "
+             "and a reason to go ahead"},
+        )
+    if not reason:
+        raise ValidationFailed(reason=f"say why {after - line.expected_qty} units over the ASN are received")
 
 
 def _line_for(asn: Asn, sku_id: int, lot: str) -> AsnLine | None:

@@ -26,12 +26,15 @@ class FormSchema(Schema):
             if isinstance(self.fields.get(name), fields.Integer) and isinstance(value, str) \
                     and value.lstrip("-").isdigit():
                 value = int(value)
+            if isinstance(self.fields.get(name), fields.List) and isinstance(value, str):
+                value = [part for part in value.split(",") if part]  # a list rides as "a,b"
             values[name] = value
         return values
 
 
 class ReceiveForm(FormSchema, ReceiptSchema):
-    """One scan at the dock: barcode, qty, good or damaged, lot and expiry."""
+    """One scan at the dock: barcode, qty, good or damaged, lot and expiry
+    (and, sent again from a confirmation, what was confirmed and why)."""
 
 
 class PutawayForm(FormSchema, CompleteTaskSchema):

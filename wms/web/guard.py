@@ -126,7 +126,7 @@ def read_notice() -> dict | None:
         kind, text = _serializer().loads(raw)
     except (BadSignature, ValueError, TypeError):
         return None
-    return {"kind": "error" if kind == "error" else "ok", "text": str(text)}
+    return {"kind": kind if kind in ("error", "warn") else "ok", "text": str(text)}
 
 
 def safe_next(target: str | None) -> str | None:

@@ -5,7 +5,7 @@ from flask import g, redirect, render_template, url_for
 from markupsafe import Markup, escape
 
 from wms.auth.principal import Principal
-from wms.errors import DomainError
+from wms.errors import ConfirmationRequired, DomainError
 from wms.http import get_session
 from wms.idempotency import FORM_FIELD
 from wms.web.guard import CSRF_FIELD, csrf_token, new_form_key, notice, read_notice
@@ -25,14 +25,19 @@ def render(template: str, status: int = 200, *, error: DomainError | None = None
     """A screen, with the notice a redirect carried, or the error of the
     form just sent (in large text at the top). A bare name is one of the
     core's templates (web/...); an extension names its own folder."""
-    message = {"kind": "error", "text": error_text(error)} if error is not None else read_notice()
+    if error is not None:
+        # A doubt to confirm is a question, not a failure: amber, not red.
+        message = {"kind": "warn" if isinstance(error, ConfirmationRequired) else "error", "text": error_text(error)}
+    else:
+        message = read_notice()
     name = template if "/" in template else f"web/{template}"
     return render_template(name, message=message, error=error, **context), status
 
 
 # How the screens name the fields a service's error is about.
 FIELD_LABELS = {"barcode": "Item", "sku": "Item", "qty": "Quantity", "location": "Bin", "lot": "Lot",
-                "expiry": "Expiry", "condition": "Condition", "seq": "Pick", "list": "Pick list"}
+                "expiry": "Expiry", "condition": "Condition", "seq": "Pick", "list": "Pick list",
+                "reason": "Reason"}
 
 
 def error_text(error: DomainError) -> str:
@@ -46,10 +51,11 @@ def error_text(error: DomainError) -> str:
     return text[:1].upper() + text[1:]
 
 
-def done(endpoint: str, text: str, **values):
+def done(endpoint: str, text: str, *, kind: str = "ok", **values):
     """After a successful form: redirect (303, so a reload does not resend)
-    to the next screen with a success message."""
-    return redirect(url_for(endpoint, **values, **notice(text)), code=303)
+    to the next screen with a success message (or a warning: done, but
+    look)."""
+    return redirect(url_for(endpoint, **values, **notice(text, kind)), code=303)
 
 
 def form_fields() -> Markup:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import request
 
 from wms.catalog.services import get_sku, list_skus
-from wms.errors import DomainError
+from wms.errors import ConfirmationRequired, DomainError, Refused
 from wms.inbound.services import OPEN_STATUSES, close_asn, get_asn, list_asns, receive_units
 from wms.inbound.views import asn_view, asn_views
 from wms.web.forms import RECEIVE_FORM, load_form
@@ -26,6 +26,13 @@ def asn_list():
     return render("receive_list.html", asns=asn_views(db(), asns), more=more)
 
 
+# The reasons offered, one tap each, when an over-receipt is confirmed.
+OVER_RECEIPT_REASONS = ("More in the cartons than the ASN says", "The ASN quantity is wrong",
+                        "The seller sent extra units")
+# What the operator may scan with a doubt (the form's values, sent again when confirmed).
+SCAN_FIELDS = ("barcode", "sku", "qty", "condition", "lot", "expiry", "reason")
+
+
 def receive_screen(asn_id: int, *, error: DomainError | None = None, form=None):
     actor = principal()
     actor.require("admin", "operator")
@@ -33,19 +40,30 @@ def receive_screen(asn_id: int, *, error: DomainError | None = None, form=None):
     # Lot and expiry fields are shown up front when an item on the ASN needs them.
     tracked = any(sku.lot_tracked or sku.expiry_tracked
                   for sku in (get_sku(db(), actor, sku_id) for sku_id in {line.sku_id for line in asn.lines}))
+    form = form or {}
+    doubt = None
+    if isinstance(error, ConfirmationRequired) or (isinstance(error, Refused) and error.code == "expired_lot"):
+        # Ask before doing it: the same scan again, with the doubt confirmed.
+        values = {name: form.get(name) for name in SCAN_FIELDS if form.get(name)}
+        confirmed = [c for c in (form.get("confirm") or "").split(",") if c]
+        doubt = {"code": error.code, "values": values, "confirm": ",".join([*confirmed, error.code]),
+                 "reasons": OVER_RECEIPT_REASONS if error.code == "over_receipt" else ()}
     return render("receive.html", error.status if error else 200, error=error, asn=asn_view(db(), asn),
-                  is_open=asn.status in OPEN_STATUSES, tracked=tracked, form=form or {})
+                  is_open=asn.status in OPEN_STATUSES, tracked=tracked, form=form, doubt=doubt)
 
 
 def receive(asn_id: int):
     actor = principal()
     try:
         data = load_form(RECEIVE_FORM, request.form)
-        asn = receive_units(db(), actor, asn_id, **data)
+        received = receive_units(db(), actor, asn_id, **data)
     except DomainError as error:
         return receive_screen(asn_id, error=error, form=request.form)
-    return done("web.receive_screen", f"Received {data['qty']} × {_item(asn, data)} ({data['condition']}).",
-                asn_id=asn_id)
+    text = f"Received {data['qty']} × {_item(received.asn, data)} ({data['condition']})."
+    if received.warnings:
+        warning = " ".join(w.detail[:1].upper() + w.detail[1:] + "." for w in received.warnings)
+        return done("web.receive_screen", f"{text} Warning: {warning}", kind="warn", asn_id=asn_id)
+    return done("web.receive_screen", text, asn_id=asn_id)
 
 
 def _item(asn, data: dict) -> str:
