@@ -4,7 +4,14 @@ import random
 import networkx as nx
 import pytest
 
-from wms.facility.rules import Geometry, LayoutParams, generate_layout, location_code, travel_distance_mm
+from wms.facility.rules import (
+    Geometry,
+    LayoutParams,
+    Stations,
+    generate_layout,
+    location_code,
+    travel_distance_mm,
+)
 
 
 def test_a_layout_has_every_bay_of_every_aisle_and_level_and_the_stations():
@@ -146,3 +153,35 @@ def test_travel_distance_is_the_shortest_path_in_the_layouts_graph(p):
         lengths = nx.single_source_dijkstra_path_length(graph, a, weight="weight")
         for b in points:
             assert travel_distance_mm(g, a, b) == lengths[b], (a, b)
+
+
+def test_stations_stand_where_the_layout_puts_them_on_the_front_and_drop_points_on_the_back():
+    p = LayoutParams(blocks=1, aisles=4, bays_per_aisle=3, levels=2)
+    front, back = p.cross_aisle_ys()
+    middle = (p.aisle_x(2) + p.aisle_x(3)) // 2
+    specs = {s.code: s for s in generate_layout(p, Stations(pack_x_mm=middle, dock_x_mm=0,
+                                                               drop_points_x_mm=(middle, p.width_mm)))}
+    assert (specs["PACK"].x_mm, specs["PACK"].y_mm, specs["PACK"].kind) == (middle, front, "pack")
+    assert (specs["DOCK"].x_mm, specs["DOCK"].y_mm, specs["DOCK"].kind) == (0, front, "dock")
+    # The others keep their default places.
+    assert (specs["SHIP"].x_mm, specs["QUARANTINE"].x_mm) == (p.aisle_x(4), p.aisle_x(1) + p.aisle_pitch_mm // 2)
+    drop = specs["DROP-01"]
+    assert (drop.kind, drop.x_mm, drop.y_mm, drop.aisle, drop.level) == ("storage", middle, back, None, None)
+    assert (drop.max_volume_mm3, drop.max_weight_g) == (p.bay_volume_mm3, p.max_weight_g)
+    assert (specs["DROP-02"].x_mm, specs["DROP-02"].y_mm) == (p.width_mm, back)
+    assert len(specs) == 4 * 3 * 2 * 2 + 4 + 2
+
+
+@pytest.mark.parametrize("stations,field", [
+    (Stations(pack_x_mm=-1), "pack_x_mm"),
+    (Stations(ship_x_mm=4 * 4100 + 1), "ship_x_mm"),
+    (Stations(drop_points_x_mm=(5000, 5000)), "drop_points_x_mm.1"),
+    (Stations(drop_points_x_mm=(99_999,)), "drop_points_x_mm.0"),
+])
+def test_a_station_off_the_cross_aisle_is_refused_naming_it(stations, field):
+    p = LayoutParams(blocks=1, aisles=4, bays_per_aisle=3, levels=1)
+    assert p.width_mm == 4 * 4100
+    assert list(stations.problems(p)) == [field]
+    with pytest.raises(ValueError, match=field):
+        generate_layout(p, stations)
+    assert Stations(pack_x_mm=0, ship_x_mm=p.width_mm).problems(p) == {}

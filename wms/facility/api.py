@@ -2,7 +2,7 @@
 from flask_smorest import Blueprint
 
 from wms.facility import services
-from wms.facility.rules import LayoutParams
+from wms.facility.rules import LayoutParams, Stations
 from wms.facility.schemas import (
     CreateLayoutSchema,
     CreateLocationsSchema,
@@ -44,11 +44,14 @@ def get_warehouse(code):
 @blp.response(201, LayoutSchema)
 def create_layout(data, code):
     session = get_session()
+    stations = Stations(**(data.pop("stations") or {}), drop_points_x_mm=tuple(data.pop("drop_points_x_mm")))
     params = LayoutParams(**data)
-    layout = services.create_layout(session, current_principal(), code, params)
+    layout = services.create_layout(session, current_principal(), code, params, stations)
     return {
         **data, "warehouse": code, "cross_aisles_y_mm": params.cross_aisle_ys(),
         "locations": services.count_locations(session, layout.warehouse_id),
+        "stations": services.station_places(session, layout.warehouse_id),
+        "drop_points_x_mm": list(stations.drop_points_x_mm),
     }
 
 

@@ -8,7 +8,8 @@ Storage bays face an aisle from both sides: odd bay numbers on the left,
 even on the right, so bays 1 and 2 face each other. A picker walks on aisle
 centre lines and cross-aisle centre lines, so a location's pick point is on
 its aisle's centre line, level for level. The dock, pack and ship stations
-stand on the front cross aisle.
+stand on the front cross aisle (anywhere along it); drop points, if any, on
+the back cross aisle.
 """
 
 from __future__ import annotations
@@ -99,10 +100,45 @@ def location_code(block: int, aisle: int, bay: int, level: int) -> str:
     return f"{string.ascii_uppercase[block - 1]}{aisle:02}-{bay:02}-{level}"
 
 
-def generate_layout(p: LayoutParams) -> list[LocationSpec]:
+@dataclass(frozen=True)
+class Stations:
+    """Where a layout's stations stand on the front cross aisle (x of each,
+    in mm from the left wall; None: the default place), and the x of drop
+    points on the back cross aisle (floor places where goods are set down
+    for picking, e.g. at a conveyor's end)."""
+
+    dock_x_mm: int | None = None
+    pack_x_mm: int | None = None
+    ship_x_mm: int | None = None
+    quarantine_x_mm: int | None = None
+    drop_points_x_mm: tuple[int, ...] = ()
+
+    def problems(self, p: LayoutParams) -> dict[str, str]:
+        """What is wrong with these places in layout p, by field."""
+        out = {}
+        for name in ("dock_x_mm", "pack_x_mm", "ship_x_mm", "quarantine_x_mm"):
+            x = getattr(self, name)
+            if x is not None and not 0 <= x <= p.width_mm:
+                out[name] = f"must be on the front cross aisle, 0 to {p.width_mm} mm"
+        for i, x in enumerate(self.drop_points_x_mm):
+            if not 0 <= x <= p.width_mm:
+                out[f"drop_points_x_mm.{i}"] = f"must be on the back cross aisle, 0 to {p.width_mm} mm"
+            elif x in self.drop_points_x_mm[:i]:
+                out[f"drop_points_x_mm.{i}"] = "two drop points at one place"
+        return out
+
+
+def generate_layout(p: LayoutParams, stations: Stations | None = None) -> list[LocationSpec]:
     """Every storage location of the layout, plus DOCK, PACK, SHIP and
-    QUARANTINE on the front cross aisle (dock at the left end, pack in the
-    middle, ship at the right end)."""
+    QUARANTINE on the front cross aisle (by default the dock at the left
+    end, pack in the middle aisle, ship at the right end and quarantine
+    halfway between the first two aisles; `stations` places them anywhere on
+    it) and the drop points DROP-01, ... on the back cross aisle (storage
+    locations off the aisles, one bay's volume each)."""
+    stations = stations or Stations()
+    wrong = stations.problems(p)
+    if wrong:
+        raise ValueError("; ".join(f"{k}: {v}" for k, v in wrong.items()))
     specs: list[LocationSpec] = []
     for block in range(1, p.blocks + 1):
         for aisle in range(1, p.aisles + 1):
@@ -124,14 +160,21 @@ def generate_layout(p: LayoutParams) -> list[LocationSpec]:
                             max_weight_g=p.max_weight_g,
                         )
                     )
-    front = p.cross_aisle_ys()[0]
-    specs.append(LocationSpec(code="DOCK", kind="dock", x_mm=p.aisle_x(1), y_mm=front))
-    specs.append(LocationSpec(code="PACK", kind="pack", x_mm=p.aisle_x((p.aisles + 1) // 2), y_mm=front))
-    specs.append(LocationSpec(code="SHIP", kind="ship", x_mm=p.aisle_x(p.aisles), y_mm=front))
+    front, back = p.cross_aisle_ys()[0], p.cross_aisle_ys()[-1]
+
+    def at(x: int | None, default: int) -> int:
+        return default if x is None else x
+
+    specs.append(LocationSpec(code="DOCK", kind="dock", x_mm=at(stations.dock_x_mm, p.aisle_x(1)), y_mm=front))
+    specs.append(LocationSpec(code="PACK", kind="pack",
+                              x_mm=at(stations.pack_x_mm, p.aisle_x((p.aisles + 1) // 2)), y_mm=front))
+    specs.append(LocationSpec(code="SHIP", kind="ship", x_mm=at(stations.ship_x_mm, p.aisle_x(p.aisles)), y_mm=front))
     # Damaged and suspect units wait here, apart from sellable stock.
-    specs.append(
-        LocationSpec(code="QUARANTINE", kind="quarantine", x_mm=p.aisle_x(1) + p.aisle_pitch_mm // 2, y_mm=front)
-    )
+    specs.append(LocationSpec(code="QUARANTINE", kind="quarantine",
+                              x_mm=at(stations.quarantine_x_mm, p.aisle_x(1) + p.aisle_pitch_mm // 2), y_mm=front))
+    for i, x in enumerate(stations.drop_points_x_mm, start=1):
+        specs.append(LocationSpec(code=f"DROP-{i:02}", kind="storage", x_mm=x, y_mm=back,
+                                  max_volume_mm3=p.bay_volume_mm3, max_weight_g=p.max_weight_g))
     return specs
 
 

@@ -57,12 +57,28 @@ class CreateLayoutSchema(Schema):
     aisle_width_mm = fields.Integer(load_default=2500, **_dim)
     cross_aisle_width_mm = fields.Integer(load_default=3000, **_dim)
     max_weight_g = fields.Integer(load_default=250_000, strict=True, validate=validate.Range(min=1, max=10_000_000))
+    stations = fields.Nested(lambda: StationsSchema(), load_default=None, metadata={
+        "description": "x of each station on the front cross aisle (mm from the left wall); omitted: the default "
+                       "place (dock at the first aisle, pack at the middle aisle, ship at the last, quarantine "
+                       "between the first two)"})
+    drop_points_x_mm = fields.List(fields.Integer(strict=True, validate=validate.Range(min=0, max=10_000_000)),
+                                   load_default=list, validate=validate.Length(max=99), metadata={
+        "description": "drop points on the back cross aisle (storage locations DROP-01, ... at these x)"})
+
+
+class StationsSchema(Schema):
+    dock_x_mm = fields.Integer(strict=True, load_default=None, validate=validate.Range(min=0, max=10_000_000))
+    pack_x_mm = fields.Integer(strict=True, load_default=None, validate=validate.Range(min=0, max=10_000_000))
+    ship_x_mm = fields.Integer(strict=True, load_default=None, validate=validate.Range(min=0, max=10_000_000))
+    quarantine_x_mm = fields.Integer(strict=True, load_default=None, validate=validate.Range(min=0, max=10_000_000))
 
 
 class LayoutSchema(LayoutInfoSchema):
     warehouse = fields.String()
     locations = fields.Integer(metadata={"description": "locations generated"})
     cross_aisles_y_mm = fields.List(fields.Integer())
+    stations = fields.Nested(StationsSchema, metadata={"description": "where each station stands (x, mm)"})
+    drop_points_x_mm = fields.List(fields.Integer())
 
 
 class NewLocationSchema(Schema):

@@ -12,7 +12,7 @@ from wms.auth.principal import Principal
 from wms.db import transaction
 from wms.errors import Conflict, InvalidState, NotFound, ValidationFailed
 from wms.facility.models import LOCATION_KINDS, PHYSICAL_KINDS, Layout, Location, Warehouse
-from wms.facility.rules import Geometry, LayoutParams, generate_layout, travel_distance_mm
+from wms.facility.rules import Geometry, LayoutParams, Stations, generate_layout, travel_distance_mm
 
 # Every warehouse has one of each; stock enters and leaves through them.
 VIRTUAL_LOCATIONS = {
@@ -69,15 +69,22 @@ def list_warehouses(session: Session, actor: Principal, *, after_id: int = 0, li
     return list(session.scalars(stmt))
 
 
-def create_layout(session: Session, actor: Principal, warehouse_code: str, params: LayoutParams) -> Layout:
+def create_layout(session: Session, actor: Principal, warehouse_code: str, params: LayoutParams,
+                  stations: Stations | None = None) -> Layout:
     """Generate the storage locations of a rectangular layout, with a dock,
-    a pack and a ship station and a quarantine area. Once per warehouse."""
+    a pack and a ship station and a quarantine area (where `stations` puts
+    them on the front cross aisle) and any drop points on the back cross
+    aisle. Once per warehouse."""
     actor.require("admin")
+    stations = stations or Stations()
+    wrong = stations.problems(params)
+    if wrong:
+        raise ValidationFailed(errors={k if k.startswith("drop") else f"stations.{k}": v for k, v in wrong.items()})
     with transaction(session):
         warehouse = get_warehouse(session, actor, warehouse_code)
         if warehouse.layout is not None:
             raise Conflict(f"warehouse {warehouse_code} already has a layout")
-        specs = generate_layout(params)
+        specs = generate_layout(params, stations)
         existing = set(
             session.scalars(
                 select(Location.code).where(
@@ -192,6 +199,20 @@ def station(session: Session, warehouse_id: int, kind: str) -> Location:
     if loc is None:
         raise InvalidState(f"the warehouse has no active {kind} location")
     return loc
+
+
+def station_places(session: Session, warehouse_id: int) -> dict[str, int | None]:
+    """x of the first active dock, pack, ship and quarantine location."""
+    rows = session.execute(
+        select(Location.kind, Location.x_mm)
+        .where(Location.warehouse_id == warehouse_id, Location.active.is_(True),
+               Location.kind.in_(("dock", "pack", "ship", "quarantine")))
+        .order_by(Location.id)
+    ).all()
+    places: dict[str, int | None] = {}
+    for kind, x in rows:
+        places.setdefault(f"{kind}_x_mm", x)
+    return places
 
 
 def geometry(session: Session, warehouse_id: int) -> Geometry:
