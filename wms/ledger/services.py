@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from typing import NamedTuple
 
-from sqlalchemy import Integer, bindparam, insert, select, update
+from sqlalchemy import Integer, bindparam, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from wms.auth.principal import Principal
 from wms.catalog.models import Sku
-from wms.db import transaction, utcnow, write_scope
+from wms.db import UTCDateTime, transaction, utcnow, write_scope
 from wms.errors import InsufficientStock, InvalidState, NotFound, ValidationFailed
 from wms.facility.models import Location
 from wms.ledger.events import LevelChange, announce_available, announce_levels
@@ -143,11 +145,11 @@ def post_movement(
     netted = net_lines(lines)
     if not netted:
         raise ValidationFailed(qty="the movement changes nothing")
+    for _reservation_id, qty in consume:
+        if qty <= 0:
+            raise ValueError("consumed quantities are positive")
 
     with transaction(session):
-        locations = _load_locations(session, {line.location_id for line in netted})
-        owners = _load_owners(session, {line.sku_id for line in netted})
-
         values = {
             "warehouse_id": warehouse_id,
             "kind": kind,
@@ -158,44 +160,122 @@ def post_movement(
             "idempotency_key_id": write_scope(session).idempotency_key_id,
             "created_at": utcnow(),
         }
-        movement_id = session.execute(_INSERT_MOVEMENT, values).scalar_one()
-        rows = [
-            {
-                "movement_id": movement_id,
-                "warehouse_id": locations[line.location_id].warehouse_id,
-                "location_id": line.location_id,
-                "is_virtual": locations[line.location_id].is_virtual,
-                "owner_id": owners[line.sku_id],
-                "sku_id": line.sku_id,
-                "lot": line.lot,
-                "condition": line.condition,
-                "qty": line.qty,
-            }
-            for line in netted
-        ]
-        posting_ids = session.execute(_INSERT_POSTINGS, rows).scalars().all()
-        # The movement as the caller gets it, with its postings, built from
-        # what was just written rather than read back; it joins the session
-        # only once every guarded update below has passed.
-        movement = Movement(id=movement_id, **values)
-        postings = [Posting(id=posting_id, **row) for posting_id, row in zip(posting_ids, rows, strict=True)]
-        for line in netted:  # already in canonical key order
-            _apply_balance(session, line, locations[line.location_id], owners[line.sku_id])
-        deltas = level_deltas(
-            netted,
-            {loc_id: loc.kind for loc_id, loc in locations.items()},
-            {loc_id: loc.warehouse_id for loc_id, loc in locations.items()},
-        )
-        for (wh_id, sku_id), qty in _consume_reservations(session, consume).items():
-            deltas.setdefault((wh_id, sku_id), {})
-            deltas[(wh_id, sku_id)]["reserved"] = deltas[(wh_id, sku_id)].get("reserved", 0) - qty
-        for (wh_id, sku_id), changed in sorted(deltas.items()):
-            _apply_level(session, wh_id, sku_id, owners[sku_id], changed)
+        post = _post_in_one_round_trip if _one_round_trip(session) else _post_by_statements
+        movement, postings, owners, deltas = post(session, values, netted, consume)
         announce_levels(session, [
             LevelChange(wh_id, sku_id, owners[sku_id], changed) for (wh_id, sku_id), changed in sorted(deltas.items())
         ])
         announce_available(session, [key for key, changed in sorted(deltas.items()) if changed.get("sellable", 0) > 0])
         return _attach(session, movement, postings)
+
+
+def _one_round_trip(session: Session) -> bool:
+    """Whether this session posts through wms_post_movement() (PostgreSQL)."""
+    return _dialect(session) == "postgresql"
+
+
+class _Location(NamedTuple):
+    warehouse_id: int
+    is_virtual: bool
+    kind: str
+    code: str
+
+
+# The errors wms_post_movement() raises (SQLSTATE), as the Python path raises them.
+_FUNCTION_ERRORS = {"QW001": InsufficientStock, "QW002": NotFound, "QW003": InvalidState}
+_POST_MOVEMENT = text(
+    "SELECT wms_post_movement(:warehouse_id, :kind, :reference, :reason, :note, :actor_token_id, "
+    ":idempotency_key_id, :created_at, CAST(:locations AS bigint[]), CAST(:skus AS bigint[]), "
+    "CAST(:lots AS text[]), CAST(:conditions AS text[]), CAST(:qtys AS bigint[]), "
+    "CAST(:reservations AS bigint[]), CAST(:reserved_qtys AS bigint[]))"
+).bindparams(bindparam("created_at", type_=UTCDateTime))
+
+
+def _post_in_one_round_trip(session: Session, values: dict, netted: list[PostingLine], consume):
+    """PostgreSQL: the whole movement in one statement, wms_post_movement()
+    (migration 0004), with the same guards, lock order and errors as
+    _post_by_statements."""
+    consumed = sorted(consume)
+    try:
+        result = session.execute(_POST_MOVEMENT, {
+            **values,
+            "locations": [line.location_id for line in netted],
+            "skus": [line.sku_id for line in netted],
+            "lots": [line.lot for line in netted],
+            "conditions": [line.condition for line in netted],
+            "qtys": [line.qty for line in netted],
+            "reservations": [reservation_id for reservation_id, _qty in consumed],
+            "reserved_qtys": [qty for _reservation_id, qty in consumed],
+        }).scalar_one()
+    except DBAPIError as exc:
+        error = _FUNCTION_ERRORS.get(getattr(exc.orig, "sqlstate", None))
+        if error is None:
+            raise
+        raise error(exc.orig.diag.message_primary) from None
+    locations = {int(loc_id): _Location(*row) for loc_id, row in result["locations"].items()}
+    owners = {int(sku_id): owner_id for sku_id, owner_id in result["owners"].items()}
+    movement = Movement(id=result["movement_id"], **values)
+    by_key = {(line.location_id, line.sku_id, line.lot, line.condition): line for line in netted}
+    postings = []
+    for posting_id, loc_id, sku_id, lot, condition in result["postings"]:
+        line = by_key[(loc_id, sku_id, lot, condition)]
+        postings.append(Posting(
+            id=posting_id, movement_id=movement.id, warehouse_id=locations[loc_id].warehouse_id,
+            location_id=loc_id, is_virtual=locations[loc_id].is_virtual, owner_id=owners[sku_id], sku_id=sku_id,
+            lot=lot, condition=condition, qty=line.qty,
+        ))
+    leaving: dict[tuple[int, int], int] = {}
+    for wh_id, sku_id, _owner_id, qty in result["reserved"]:
+        leaving[(wh_id, sku_id)] = leaving.get((wh_id, sku_id), 0) + qty
+    return movement, postings, owners, _level_deltas(netted, locations, leaving)
+
+
+def _level_deltas(netted, locations, leaving) -> dict[tuple[int, int], dict[str, int]]:
+    """Bucket changes per (warehouse, SKU): the lines' and the reserved units
+    leaving with consumed reservations."""
+    deltas = level_deltas(
+        netted,
+        {loc_id: loc.kind for loc_id, loc in locations.items()},
+        {loc_id: loc.warehouse_id for loc_id, loc in locations.items()},
+    )
+    for (wh_id, sku_id), qty in leaving.items():
+        deltas.setdefault((wh_id, sku_id), {})
+        deltas[(wh_id, sku_id)]["reserved"] = deltas[(wh_id, sku_id)].get("reserved", 0) - qty
+    return deltas
+
+
+def _post_by_statements(session: Session, values: dict, netted: list[PostingLine], consume):
+    """SQLite: the movement statement by statement, in the lock order of
+    wms_post_movement()."""
+    locations = _load_locations(session, {line.location_id for line in netted})
+    owners = _load_owners(session, {line.sku_id for line in netted})
+    movement_id = session.execute(_INSERT_MOVEMENT, values).scalar_one()
+    rows = [
+        {
+            "movement_id": movement_id,
+            "warehouse_id": locations[line.location_id].warehouse_id,
+            "location_id": line.location_id,
+            "is_virtual": locations[line.location_id].is_virtual,
+            "owner_id": owners[line.sku_id],
+            "sku_id": line.sku_id,
+            "lot": line.lot,
+            "condition": line.condition,
+            "qty": line.qty,
+        }
+        for line in netted
+    ]
+    posting_ids = session.execute(_INSERT_POSTINGS, rows).scalars().all()
+    # The movement as the caller gets it, with its postings, built from
+    # what was just written rather than read back; it joins the session
+    # only once every guarded update below has passed.
+    movement = Movement(id=movement_id, **values)
+    postings = [Posting(id=posting_id, **row) for posting_id, row in zip(posting_ids, rows, strict=True)]
+    for line in netted:  # already in canonical key order
+        _apply_balance(session, line, locations[line.location_id], owners[line.sku_id])
+    deltas = _level_deltas(netted, locations, _consume_reservations(session, consume))
+    for (wh_id, sku_id), changed in sorted(deltas.items()):
+        _apply_level(session, wh_id, sku_id, owners[sku_id], changed)
+    return movement, postings, owners, deltas
 
 
 def _attach(session: Session, movement: Movement, postings: list[Posting]) -> Movement:
