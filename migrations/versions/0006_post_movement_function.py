@@ -9,13 +9,13 @@ each stock level in (warehouse, SKU) order. A failed guard raises with
 SQLSTATE QW001 (insufficient stock), QW002 (not found) or QW003 (invalid
 state) and the same message; the caller maps it to its DomainError.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0006
+Revises: 0005
 """
 from alembic import op
 
-revision = '0004'
-down_revision = '0003'
+revision = '0006'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
