@@ -1,5 +1,5 @@
 """On PostgreSQL a movement is posted in one round trip by the SQL function
-wms_post_movement() (migration 0006); on SQLite statement by statement. The
+wms_post_movement() (migration 0007); on SQLite statement by statement. The
 same random sequence of movements (receipts, moves, picks that consume
 reservations, adjustments, movements that must fail) posted through both
 paths leaves identical postings, balances, stock levels and reservations,

@@ -193,7 +193,7 @@ _POST_MOVEMENT = text(
 
 def _post_in_one_round_trip(session: Session, values: dict, netted: list[PostingLine], consume):
     """PostgreSQL: the whole movement in one statement, wms_post_movement()
-    (migration 0006), with the same guards, lock order and errors as
+    (migration 0007), with the same guards, lock order and errors as
     _post_by_statements."""
     consumed = sorted(consume)
     try:

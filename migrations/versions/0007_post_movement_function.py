@@ -9,13 +9,13 @@ each stock level in (warehouse, SKU) order. A failed guard raises with
 SQLSTATE QW001 (insufficient stock), QW002 (not found) or QW003 (invalid
 state) and the same message; the caller maps it to its DomainError.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 """
 from alembic import op
 
-revision = '0006'
-down_revision = '0005'
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
