@@ -81,3 +81,27 @@ def test_every_core_models_module_is_in_the_registry():
     # An extension package inside wms/ (wms.channels) registers its own models.
     extensions = {module for module in found for package in EXTENSION_PACKAGES if module.startswith(package + ".")}
     assert found - {"wms.models"} - extensions == {module.__name__ for module in wms.models.MODULES}
+
+
+def test_sqlite_upgrades_a_database_with_data_through_table_rebuilds(tmp_path):
+    """Batch mode rebuilds SQLite tables (0006 rebuilds sellers, which SKUs
+    refer to): the migration must not trip over enforced foreign keys, and
+    must keep the rows and the ledger's append-only triggers."""
+    import sqlite3
+
+    from wms.migrate import upgrade
+
+    path = tmp_path / "old.db"
+    upgrade(f"sqlite:///{path}", revision="0005")
+    with sqlite3.connect(path) as db:
+        db.execute("INSERT INTO sellers (code, name, created_at) VALUES ('S', 'Seller', '2026-01-01')")
+        db.execute("INSERT INTO skus (seller_id, code, name, length_mm, width_mm, height_mm, weight_g, lot_tracked,"
+                   " expiry_tracked, created_at, updated_at) VALUES (1, 'X', 'X', 0, 0, 0, 0, 0, 0, '2026-01-01',"
+                   " '2026-01-01')")
+    upgrade(f"sqlite:///{path}")
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT code, over_receipt_tolerance_pct FROM sellers").fetchall() == [("S", 5)]
+        assert db.execute("SELECT code FROM skus").fetchall() == [("X",)]
+        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+        triggers = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    assert {"movements_append_only_update", "postings_append_only_delete"} <= triggers
