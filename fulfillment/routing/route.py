@@ -31,6 +31,13 @@ class Route:
     lower_bound_mm: int | None = None
     walk: tuple[Point, ...] = ()
 
+    @property
+    def optimal(self) -> bool:
+        """Whether the tour is proven optimal (its lower bound reaches its
+        length): always for the single-block program and for exact=True
+        when the exact method finished; never for heuristics."""
+        return self.lower_bound_mm is not None and self.lower_bound_mm >= self.distance_mm
+
 
 def route_length_mm(params: LayoutParams | None, depot: Point, picks: Sequence[Point], order: Sequence[int]) -> int:
     """Length of the tour depot -> picks[order[0]] -> ... -> depot, walking

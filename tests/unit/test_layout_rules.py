@@ -185,3 +185,57 @@ def test_a_station_off_the_cross_aisle_is_refused_naming_it(stations, field):
     with pytest.raises(ValueError, match=field):
         generate_layout(p, stations)
     assert Stations(pack_x_mm=0, ship_x_mm=p.width_mm).problems(p) == {}
+
+
+def test_every_generated_location_records_where_it_is_and_what_it_holds():
+    p = LayoutParams(blocks=2, aisles=3, bays_per_aisle=4, levels=2, bay_width_mm=1200, bay_depth_mm=900,
+                     level_height_mm=500, aisle_width_mm=2400, cross_aisle_width_mm=3000, max_weight_g=90_000)
+    assert (p.aisle_pitch_mm, p.block_length_mm, p.bay_volume_mm3, p.width_mm) == (
+        4200, 4800, 1200 * 900 * 500, 3 * 4200)
+    assert [p.aisle_x(a) for a in (1, 2, 3)] == [2100, 6300, 10500]
+    assert p.cross_aisle_ys() == [1500, 1500 + 3000 + 4800, 1500 + 2 * (3000 + 4800)]
+    specs = {s.code: s for s in generate_layout(p)}
+    first = specs["A01-01-1"]
+    assert (first.kind, first.x_mm, first.y_mm) == ("storage", 2100, 3000 + 600)  # the bay's middle
+    assert (first.block, first.aisle, first.bay, first.level) == (1, 1, 1, 1)
+    assert (first.max_volume_mm3, first.max_weight_g) == (1200 * 900 * 500, 90_000)
+    # Bays 2k-1 and 2k face each other, the k-th pair k-1 bay widths along the aisle.
+    assert [specs[f"A02-{bay:02}-2"].y_mm for bay in range(1, 9)] == [3600, 3600, 4800, 4800, 6000, 6000, 7200, 7200]
+    last = specs["B03-08-2"]
+    assert (last.x_mm, last.y_mm, last.block, last.aisle, last.bay, last.level) == (
+        10500, 9300 + 1500 + 3 * 1200 + 600, 2, 3, 8, 2)
+    front = p.cross_aisle_ys()[0]
+    stations = {code: (specs[code].kind, specs[code].x_mm, specs[code].y_mm)
+                for code in ("DOCK", "PACK", "SHIP", "QUARANTINE")}
+    assert stations == {"DOCK": ("dock", 2100, front), "PACK": ("pack", 6300, front),
+                        "SHIP": ("ship", 10500, front), "QUARANTINE": ("quarantine", 2100 + 2100, front)}
+    assert all(specs[c].block is None and specs[c].max_volume_mm3 is None for c in stations)
+    # With an even number of aisles the pack station stands at the left one of the middle two.
+    even = {s.code: s for s in generate_layout(LayoutParams(blocks=1, aisles=4, bays_per_aisle=1, levels=1))}
+    assert even["PACK"].x_mm == LayoutParams(blocks=1, aisles=4, bays_per_aisle=1, levels=1).aisle_x(2)
+
+
+def test_a_warehouse_without_a_layout_measures_rectilinear_distance():
+    g = Geometry.of(None)
+    assert g == Geometry()
+    assert travel_distance_mm(g, (0, 0), (3000, 4000)) == 7000
+
+
+@pytest.mark.parametrize("field", ["bay_width_mm", "bay_depth_mm", "level_height_mm", "aisle_width_mm",
+                                   "cross_aisle_width_mm", "max_weight_g"])
+def test_every_dimension_must_be_positive_and_one_millimetre_will_do(field):
+    base = {"blocks": 1, "aisles": 1, "bays_per_aisle": 1, "levels": 1}
+    with pytest.raises(ValueError, match=f"{field} must be positive"):
+        LayoutParams(**base, **{field: 0})
+    with pytest.raises(ValueError, match=field):
+        LayoutParams(**base, **{field: -5})
+    assert getattr(LayoutParams(**base, **{field: 1}), field) == 1
+
+
+def test_a_layout_has_at_most_26_blocks_one_letter_each():
+    assert location_code(26, 1, 1, 1) == "Z01-01-1"
+    LayoutParams(blocks=26, aisles=1, bays_per_aisle=1, levels=1)
+    with pytest.raises(ValueError, match="blocks must be at most 26"):
+        LayoutParams(blocks=27, aisles=1, bays_per_aisle=1, levels=1)
+    with pytest.raises(ValueError, match="levels must be at least 1"):
+        LayoutParams(blocks=1, aisles=1, bays_per_aisle=1, levels=0)

@@ -346,3 +346,20 @@ def test_largest_gap_and_midpoint_are_the_textbook_walks_for_a_depot_inside_the_
         route = HEURISTICS[name](p, depot, picks)
         assert_real_walk(p, depot, picks, route)
         assert route.distance_mm == textbook_gap_length(p, depot, picks, split)
+
+
+def test_an_exact_multi_block_route_says_it_is_proven_and_a_heuristic_one_does_not():
+    p = layout(blocks=2, aisles=4, bays=5)
+    rng = random.Random(21)
+    depot = (p.aisle_x(2), front(p))
+    for n in (3, 8, 14):
+        picks = random_picks(p, n, rng)
+        exact = optimal_route(p, depot, picks, exact=True, time_limit_s=10)
+        assert exact.method in ("held-karp", "cp-sat-circuit") and exact.optimal
+        assert exact.lower_bound_mm == exact.distance_mm
+        fast = optimal_route(p, depot, picks)
+        assert fast.method == "ortools-gls" and not fast.optimal and fast.lower_bound_mm is None
+        assert fast.distance_mm >= exact.distance_mm
+    assert optimal_route(p, depot, []).optimal
+    assert optimal_route(layout(), depot, random_picks(layout(), 5, rng)).optimal  # the single-block program
+    assert not s_shape_route(layout(), depot, random_picks(layout(), 5, rng)).optimal
