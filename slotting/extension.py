@@ -93,6 +93,7 @@ def _homes(session, *, warehouse_id, sku_id):
 
 def register() -> Extension:
     from slotting.api import blp
+    from slotting.demo import demo_slotting
 
     return Extension(
         name="slotting",
@@ -100,4 +101,5 @@ def register() -> Extension:
         cli_commands=[slotting_command],
         model_modules=["slotting.models"],
         subscribe=_subscribe,
+        demo=demo_slotting,
     )

@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from slotting.models import (
@@ -33,7 +33,7 @@ from slotting.solver import Cancelled, Plan, Problem, Rules, SkuIn, SlotIn, solv
 from wms.auth.principal import Principal
 from wms.catalog.models import Sku
 from wms.db import transaction, utcnow
-from wms.errors import InvalidState, NotFound
+from wms.errors import InvalidState, NotFound, ValidationFailed
 from wms.facility.models import Layout, Location
 from wms.facility.services import get_warehouse, layout_params, station
 from wms.inventory.hooks import committed
@@ -86,6 +86,26 @@ def demand(session: Session, warehouse_id: int, horizon_days: int,
         for sku_id in skus:
             counts[sku_id] += 1
     return {sku_id: n / horizon_days for sku_id, n in counts.items()}
+
+
+def import_order_history(session: Session, actor: Principal, warehouse_code: str, lines: list[dict]) -> int:
+    """Record order lines from before the warehouse ran on Quayside (each
+    {reference, sku_id, qty, ordered_at}) for the demand model; admin only.
+    Returns how many lines were recorded."""
+    actor.require("admin")
+    with transaction(session):
+        warehouse = get_warehouse(session, actor, warehouse_code)
+        rows = [{"warehouse_id": warehouse.id, "reference": str(ln["reference"])[:64], "sku_id": int(ln["sku_id"]),
+                 "qty": int(ln["qty"]), "ordered_at": ln["ordered_at"]} for ln in lines]
+        known = set(session.scalars(select(Sku.id).where(Sku.id.in_({r["sku_id"] for r in rows})))) if rows else set()
+        unknown = sorted({r["sku_id"] for r in rows} - known)
+        if unknown:
+            raise ValidationFailed(sku_id=f"unknown SKU ids: {unknown[:10]}")
+        if any(r["qty"] <= 0 for r in rows):
+            raise ValidationFailed(qty="must be a positive integer")
+        if rows:
+            session.execute(insert(SlottingOrderHistory), rows)
+        return len(rows)
 
 
 # --- the instance -------------------------------------------------------------------------------

@@ -39,7 +39,10 @@ Solver:
    move accepted only if the simulated tours of the training orders that
    contain either SKU get shorter in total (exact Ratliff-Rosenthal tours in
    a single-block layout, nearest neighbour + 2-opt on the exact
-   shortest-path distances otherwise).
+   shortest-path distances otherwise) and the travel-weighted objective
+   stays within `affinity_cost_slack` of the assignment's. The most recent
+   `validation_share` of the orders is held out: the search's moves are
+   kept only if those orders' tours get shorter too (no over-fitting).
 
 Lower bound: the same objective with every side constraint (eligibility,
 capacity fit, groups, moves) dropped: then sorting faces by picks per face
@@ -110,7 +113,7 @@ class SlotIn:
 @dataclass(frozen=True)
 class Rules:
     golden_levels: tuple[int, ...] = (2, 3)
-    level_penalty_mm: int = 4000
+    level_penalty_mm: int = 1500  # about 1.5 s of walking: bending to the floor, reaching up
     heavy_weight_g: int = 15_000
     heavy_max_level: int = 1
     segregated_owners: frozenset[int] = frozenset()
@@ -133,8 +136,14 @@ class Problem:
     seed: int = 0
     affinity: bool = True
     affinity_evaluations: int = 4_000  # deterministic budget; the time limit is a safety net
+    # The affinity search may raise the travel-weighted objective this much
+    # above the assignment's (and never above the current placement's).
+    affinity_cost_slack: float = 0.01
+    # The most recent share of the orders checks the search: its moves are
+    # kept only if these orders' tours get shorter too.
+    validation_share: float = 0.2
     full_arcs: int = 2_000_000
-    window: int = 150
+    window: int = 60
 
 
 @dataclass(frozen=True)
@@ -157,6 +166,8 @@ class Plan:
     walk_per_order_m: dict[str, float | None]
     moves: list[Move]
     stats: dict
+    # Every placement measured (before, after, the baselines): SKU -> slots.
+    placements: dict[str, dict[int, tuple[int, ...]]] = field(default_factory=dict, repr=False)
 
 
 # --- costs and faces -----------------------------------------------------------------------
@@ -193,12 +204,15 @@ def _usual(values: Sequence[int | None]) -> int | None:
 
 def faces_needed(sku: SkuIn, bin_volume: int | None, bin_weight: int | None) -> int:
     """Slots a SKU needs for its units in bins of the usual size (at least one)."""
-    need = 1
+    per_bin = []
     if bin_volume and sku.volume_mm3:
-        need = max(need, math.ceil(sku.units * sku.volume_mm3 / bin_volume))
+        per_bin.append(bin_volume // sku.volume_mm3)
     if bin_weight and sku.weight_g:
-        need = max(need, math.ceil(sku.units * sku.weight_g / bin_weight))
-    return need
+        per_bin.append(bin_weight // sku.weight_g)
+    fit = min(per_bin) if per_bin else 0
+    if not per_bin or fit == 0 or not sku.units:
+        return 1  # no known limit, or a unit too big for any bin (reported as unplaced)
+    return max(1, math.ceil(sku.units / fit))
 
 
 # --- the instance, prepared ------------------------------------------------------------------
@@ -230,6 +244,13 @@ class _Instance:
             for k, v in problem.current.items() if k in self.sku_index
         }
         self.groups = [self._group(s) for s in self.skus]
+        # Slots fall into a few capacity classes; masks are shared per class set.
+        classes = sorted({(int(v), int(w)) for v, w in zip(self.vol, self.wt, strict=True)})
+        self.capacity_classes = classes
+        index = {c: k for k, c in enumerate(classes)}
+        self.capacity_class = np.array([index[(int(v), int(w))] for v, w in zip(self.vol, self.wt, strict=True)],
+                                       dtype=np.int64)
+        self._capacity_masks: dict[tuple[bool, ...], np.ndarray] = {}
 
     def _group(self, sku: SkuIn) -> str | None:
         if sku.hazmat:
@@ -241,14 +262,19 @@ class _Instance:
     def per_face(self, i: int) -> int:
         return math.ceil(self.skus[i].units / self.faces[i]) if self.skus[i].units else 0
 
-    def capacity_mask(self, i: int) -> np.ndarray:
+    def capacity_key(self, i: int) -> tuple[bool, ...]:
+        """Which slot capacity classes a face of the SKU fits."""
         sku, q = self.skus[i], self.per_face(i)
-        ok = np.ones(self.m, dtype=bool)
-        if sku.volume_mm3 and q:
-            ok &= (self.vol == 0) | (self.vol >= q * sku.volume_mm3)
-        if sku.weight_g and q:
-            ok &= (self.wt == 0) | (self.wt >= q * sku.weight_g)
-        return ok
+        return tuple((not sku.volume_mm3 or not q or not vol or vol >= q * sku.volume_mm3)
+                     and (not sku.weight_g or not q or not wt or wt >= q * sku.weight_g)
+                     for vol, wt in self.capacity_classes)
+
+    def capacity_mask(self, i: int) -> np.ndarray:
+        key = self.capacity_key(i)
+        if key not in self._capacity_masks:
+            self._capacity_masks[key] = np.array(key, dtype=bool)[self.capacity_class] if self.m else \
+                np.zeros(0, dtype=bool)
+        return self._capacity_masks[key]
 
     def heavy(self, i: int) -> bool:
         return self.skus[i].weight_g >= self.p.rules.heavy_weight_g
@@ -327,20 +353,24 @@ def _eligibility(inst: _Instance, group_zones: dict[str, set[int]]) -> list[np.n
         for z in zones:
             exclusive |= inst.zone == z
     low = inst.level <= inst.p.rules.heavy_max_level
-    masks = []
+    masks: list[np.ndarray] = []
+    shared: dict[tuple, np.ndarray] = {}  # one array per distinct (capacity, group, heavy)
     for i in range(inst.n):
-        ok = inst.capacity_mask(i)
-        g = inst.groups[i]
-        if g:
-            mine = np.zeros(inst.m, dtype=bool)
-            for z in group_zones.get(g, ()):
-                mine |= inst.zone == z
-            ok &= mine
-        else:
-            ok &= ~exclusive
-        if inst.heavy(i):
-            ok &= low
-        masks.append(ok)
+        key = (inst.capacity_key(i), inst.groups[i], inst.heavy(i))
+        if key not in shared:
+            ok = inst.capacity_mask(i).copy()
+            g = inst.groups[i]
+            if g:
+                mine = np.zeros(inst.m, dtype=bool)
+                for z in group_zones.get(g, ()):
+                    mine |= inst.zone == z
+                ok &= mine
+            else:
+                ok &= ~exclusive
+            if inst.heavy(i):
+                ok &= low
+            shared[key] = ok
+        masks.append(shared[key])
     return masks
 
 
@@ -368,12 +398,16 @@ def _candidates(inst: _Instance, masks: list[np.ndarray], starts: np.ndarray, fu
     rank = np.empty(inst.m, dtype=np.int64)
     rank[by_rank] = np.arange(inst.m)
     out = []
+    eligible_of: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     for i, mk in enumerate(masks):
-        eligible = by_rank[mk[by_rank]]  # eligible slots by cost rank
+        if id(mk) not in eligible_of:
+            eligible = by_rank[mk[by_rank]]  # eligible slots by cost rank
+            eligible_of[id(mk)] = (eligible, rank[eligible])
+        eligible, eligible_rank = eligible_of[id(mk)]
         if len(eligible) == 0:
             out.append(eligible)
             continue
-        pos = int(np.searchsorted(rank[eligible], starts[i]))
+        pos = int(np.searchsorted(eligible_rank, starts[i]))
         lo = max(0, pos - inst.p.window)
         hi = min(len(eligible), pos + int(inst.faces[i]) + inst.p.window)
         chosen = set(eligible[lo:hi].tolist())
@@ -530,17 +564,21 @@ class _TourScorer:
 def _fill(inst: _Instance, sku_order: Sequence[int], slot_order: Sequence[int]) -> dict[int, tuple[int, ...]]:
     """SKUs in order take the next slots in order that fit them (capacity only)."""
     homes: dict[int, list[int]] = {}
-    free = list(slot_order)
+    skipped: list[int] = []  # slots passed over because a SKU did not fit them
+    pos = 0
     for i in sku_order:
         cap = inst.capacity_mask(i)
         k = int(inst.faces[i])
-        got, rest = [], []
-        for j in free:
-            if len(got) < k and cap[j]:
-                got.append(j)
-            else:
-                rest.append(j)
-        free = rest
+        if not cap.any():
+            continue
+        got = [j for j in skipped if cap[j]][:k]
+        if got:
+            taken = set(got)
+            skipped = [j for j in skipped if j not in taken]
+        while len(got) < k and pos < len(slot_order):
+            j = slot_order[pos]
+            pos += 1
+            (got if cap[j] else skipped).append(j)
         homes[i] = got
     return _order_faces(inst, homes)
 
@@ -630,9 +668,17 @@ def _affinity(inst: _Instance, homes: dict[int, tuple[int, ...]], masks: list[np
     bought with, keep the move when the training orders' tours get shorter."""
     orders = [list(dict.fromkeys(inst.sku_index[s] for s in o if s in inst.sku_index)) for o in inst.p.orders]
     orders = [o for o in orders if o]
+    held_out = int(len(orders) * inst.p.validation_share)
+    validation = orders[len(orders) - held_out:] if held_out else []
+    orders = orders[:len(orders) - held_out]
     if not orders:
         return {"affinity_moves": 0, "affinity_evaluations": 0}
     score = _TourScorer(inst.p.layout, inst.p.depot)
+    start = {i: list(js) for i, js in homes.items()}
+
+    def validation_mm(placement: Mapping[int, Sequence[int]]) -> int:
+        return sum(score([(inst.slots[placement[i][0]].x_mm, inst.slots[placement[i][0]].y_mm)
+                          for i in o if placement.get(i)]) for o in validation)
     of_sku: dict[int, list[int]] = defaultdict(list)
     pairs: Counter = Counter()
     multi: Counter = Counter()
@@ -730,9 +776,15 @@ def _affinity(inst: _Instance, homes: dict[int, tuple[int, ...]], masks: list[np
                     break
         if not improved:
             break
-    homes.clear()
-    homes.update(_order_faces(inst, home))
-    return {"affinity_moves": accepted, "affinity_evaluations": evaluations}
+    kept = True
+    if validation and accepted:
+        before_mm, after_mm = validation_mm(start), validation_mm(home)
+        kept = after_mm < before_mm
+    if kept:
+        homes.clear()
+        homes.update(_order_faces(inst, home))
+    return {"affinity_moves": accepted if kept else 0, "affinity_evaluations": evaluations,
+            "affinity_kept": kept, "affinity_validation_orders": len(validation)}
 
 
 # --- the solver ---------------------------------------------------------------------------
@@ -761,11 +813,11 @@ def solve(problem: Problem, progress: Callable[[float, str], bool | None] | None
     if problem.max_moves is not None and len(_moves(inst, homes)) > problem.max_moves:
         lo, hi = 0, int(flow.base.max()) * 2 + 1 if len(flow.base) else 1
         best = None
-        for step in range(18):
+        for step in range(12):
             if time.monotonic() > deadline and best is not None:
                 break
             mid = (lo + hi) // 2
-            report(0.1 + 0.4 * step / 18, "move budget")
+            report(0.1 + 0.4 * step / 12, "move budget")
             h, u = flow.solve(mid)
             if len(_moves(inst, h)) <= problem.max_moves:
                 hi, best = mid, (h, u, mid)
@@ -792,7 +844,7 @@ def solve(problem: Problem, progress: Callable[[float, str], bool | None] | None
                    "group_zones": {g: sorted(z) for g, z in group_zones.items()}}
     report(0.5, "affinity")
     if problem.affinity and problem.orders:
-        cap = max(cost_before, assignment_cost)
+        cap = max(assignment_cost, min(cost_before, assignment_cost * (1 + problem.affinity_cost_slack)))
         stats.update(_affinity(inst, homes, masks, deadline, problem.affinity_evaluations, problem.max_moves,
                                cap, report))
     cost_after = placement_cost(inst, homes)
@@ -817,6 +869,8 @@ def solve(problem: Problem, progress: Callable[[float, str], bool | None] | None
         cost_before=round(cost_before, 3), cost_after=round(cost_after, 3), lower_bound=round(lower_bound, 3),
         improvement_pct=round(100 * (cost_before - cost_after) / cost_before, 2) if cost_before else 0.0,
         baselines=baselines, walk_per_order_m=walks, moves=moves, stats=stats,
+        placements={name: {inst.skus[i].sku_id: tuple(inst.slots[j].location_id for j in js)
+                           for i, js in placement.items() if js} for name, placement in placements.items()},
     )
 
 

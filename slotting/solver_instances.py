@@ -20,6 +20,7 @@ nobody).
 """
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from collections import Counter
@@ -79,18 +80,20 @@ def generate(spec: Spec, **overrides) -> Problem:
         groups.append(pool[:size])
         pool = pool[size:]
     group_weights = [sum(popularity[s] for s in g) for g in groups]
+    cum_weights = list(itertools.accumulate(weights))
+    cum_group_weights = list(itertools.accumulate(group_weights))
 
     def order() -> list[int]:
         n = min(spec.skus, 1 + _poisson(rng, spec.mean_lines - 1))
         chosen: dict[int, None] = {}
-        group = rng.choices(groups, group_weights)[0] if spec.correlated else None
+        group = rng.choices(groups, cum_weights=cum_group_weights)[0] if spec.correlated else None
         for _ in range(n * 4):
             if len(chosen) >= n:
                 break
             if group is not None and rng.random() < spec.in_group:
                 sku = rng.choices(group, [popularity[s] for s in group])[0]
             else:
-                sku = rng.choices(ids, weights)[0]
+                sku = rng.choices(ids, cum_weights=cum_weights)[0]
             chosen[sku] = None
         return list(chosen)
 

@@ -213,3 +213,28 @@ def test_wms_slotting_plan_prints_the_figures(busy, session, monkeypatch):
 class _NoEngine:
     def dispose(self) -> None:
         pass
+
+
+def test_imported_history_feeds_the_demand_model_and_is_checked(session, world):
+    from slotting.services import import_order_history
+    from wms.auth.principal import Principal
+    from wms.errors import Forbidden, ValidationFailed
+
+    a1 = world.skus_a[0]
+    at = utcnow() - timedelta(days=3)
+    admin = Principal.system("t")
+    assert import_order_history(session, admin, "WH1", [
+        {"reference": "OLD-1", "sku_id": a1.id, "qty": 2, "ordered_at": at},
+        {"reference": "OLD-2", "sku_id": a1.id, "qty": 1, "ordered_at": at}]) == 2
+    problem = build_problem(session, world.wh1.id, horizon_days=4)
+    assert {s.sku_id: s.picks_per_day for s in problem.skus}[a1.id] == pytest.approx(2 / 4)
+    with pytest.raises(ValidationFailed):
+        import_order_history(session, admin, "WH1", [{"reference": "X", "sku_id": 999999, "qty": 1,
+                                                      "ordered_at": at}])
+    with pytest.raises(ValidationFailed):
+        import_order_history(session, admin, "WH1", [{"reference": "X", "sku_id": a1.id, "qty": 0,
+                                                      "ordered_at": at}])
+    with pytest.raises(Forbidden):
+        import_order_history(session, Principal(role="operator", warehouse_ids=frozenset({world.wh1.id})), "WH1",
+                             [])
+    assert len(build_problem(session, world.wh1.id, horizon_days=4).orders) == 2
