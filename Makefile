@@ -6,6 +6,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WMS_PORT ?= 8000
 WMS_WORKERS ?= 4
+WMS_SANDBOX_PORT ?= 8100
+WMS_SANDBOX_URL ?= http://127.0.0.1:$(WMS_SANDBOX_PORT)
 export WMS_DATABASE_URL ?= sqlite:///instance/wms.db
 
 .PHONY: install run test test-sqlite test-postgres lint bench check demo clean
@@ -18,11 +20,19 @@ $(STAMP): setup.cfg pyproject.toml
 
 install: $(STAMP)
 
+# The web server, the sync worker and the sandbox marketplace, as one command
+# (Procfile, run by honcho; Ctrl-C stops all three). Channel credentials are
+# sealed with WMS_CHANNEL_KEYS; without one, a key is made once in instance/.
 run: $(STAMP)
+	@mkdir -p instance
+	@test -n "$$WMS_CHANNEL_KEYS" || test -s instance/channel.key || $(BIN)/wms channels new-key > instance/channel.key
 	$(BIN)/wms db upgrade
-	$(BIN)/wms demo --if-empty
+	WMS_CHANNEL_KEYS="$${WMS_CHANNEL_KEYS:-$$(cat instance/channel.key)}" $(BIN)/wms demo --if-empty
 	@echo "Quayside on http://127.0.0.1:$(WMS_PORT)  (API: /api/v1, OpenAPI: /api/v1/openapi.json)"
-	$(BIN)/gunicorn --workers $(WMS_WORKERS) --bind 127.0.0.1:$(WMS_PORT) --access-logfile - wsgi:app
+	@echo "Sandbox marketplace on $(WMS_SANDBOX_URL)/_sandbox/state; \`wms sync status\` shows the sync"
+	WMS_CHANNEL_KEYS="$${WMS_CHANNEL_KEYS:-$$(cat instance/channel.key)}" VENV_BIN=$(BIN) WMS_PORT=$(WMS_PORT) \
+		WMS_WORKERS=$(WMS_WORKERS) WMS_SANDBOX_PORT=$(WMS_SANDBOX_PORT) WMS_SANDBOX_URL=$(WMS_SANDBOX_URL) \
+		$(BIN)/honcho start -f Procfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

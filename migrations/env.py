@@ -59,6 +59,12 @@ def _render_item(type_, obj, autogen_context):
     return False
 
 
+def _include_name(name, type_, _parent_names) -> bool:
+    """The channels' rate-limit buckets (pyrate-limiter's own tables) are not
+    the app's schema."""
+    return not (type_ == "table" and name and name.startswith("ratelimit___"))
+
+
 def _run(connection) -> None:
     context.configure(
         connection=connection,
@@ -66,6 +72,7 @@ def _run(connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         render_item=_render_item,
+        include_name=_include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

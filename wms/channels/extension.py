@@ -13,12 +13,14 @@ def _subscribe() -> None:
 
 def register() -> Extension:
     from wms.channels.api import blp
-    from wms.channels.cli import channels_command
+    from wms.channels.cli import channels_command, sandbox_command, sync_command
+    from wms.channels.demo import demo_channels
 
     return Extension(
         name="channels",
         api_blueprints=[blp],
-        cli_commands=[channels_command],
+        cli_commands=[channels_command, sync_command, sandbox_command],
         model_modules=["wms.channels.models"],
+        demo=demo_channels,
         subscribe=_subscribe,
     )

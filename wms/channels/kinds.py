@@ -35,7 +35,7 @@ KINDS: dict[str, KindSpec] = {
         secrets=("access_token",), needs_location=True, external_id="product_id:variation_id",
     ),
     "etsy": KindSpec(
-        secrets=("api_key", "access_token"), external_id="listing_id:product_id",
+        secrets=("api_key", "access_token"), external_id="listing_id:product_sku",
     ),
     "shopify": KindSpec(
         required=("shop",), secrets=("access_token",), needs_location=True,
