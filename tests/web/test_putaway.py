@@ -103,3 +103,27 @@ def test_another_warehouses_task_is_not_found(screen, tokens, task):
 
     assert browser.get(f"/putaway/{task['id']}").status_code == 404
     assert f"{task['id']}" not in text_of(browser.get("/putaway").get_data(as_text=True))
+
+
+def test_re_slotting_moves_are_listed_and_done_on_the_same_screens(screen, tokens, session, world):
+    """A slotting plan's move tasks show on the handheld list as moves; scanning
+    the new bin moves the units through the ledger."""
+    from slotting.services import apply_plan, create_plan, run_plan
+    from tests.factories import put_stock
+
+    put_stock(session, world.wh1, "A03-08-2", world.skus_a[1], 3)  # a bin at the back of the last aisle
+    plan = create_plan(session, ADMIN, "WH1", {"time_limit_s": 5})
+    run_plan(session, plan.id)
+    apply_plan(session, ADMIN, plan.id)
+    session.commit()
+    [move] = [m for m in plan.moves if m.from_location_id and m.status == "tasked" and m.qty == 3]
+    views = task_views(session, list_tasks(session, ADMIN, warehouse="WH1", type="move", status="open"))
+    session.commit()
+    view = next(v for v in views if v["id"] == move.task_ids[0])
+    browser = screen(tokens.wh1_operator)
+    page = text_of(browser.get("/putaway").get_data(as_text=True))
+    assert f"Move 3 × A-2 A03-08-2 → {view['suggested_location']}" in page
+    done = browser.submit(f"/putaway/{view['id']}", location=view["suggested_location"])
+    assert done.status_code == 303
+    assert on_hand(session, "WH1", view["suggested_location"])["A-2"] == 3
+    assert on_hand(session, "WH1", "A03-08-2") == {}

@@ -1,5 +1,5 @@
-"""Putaway: the open putaway tasks of the operator's warehouses, and one
-task: scan the bin, say how many, confirm."""
+"""Putaway: the open putaway and move tasks (re-slotting moves) of the
+operator's warehouses, and one task: scan the bin, say how many, confirm."""
 from __future__ import annotations
 
 from flask import request
@@ -14,7 +14,8 @@ LIST_LIMIT = 100
 
 
 def task_list():
-    tasks = list_tasks(db(), principal(), type="putaway", status="open", limit=LIST_LIMIT)
+    tasks = sorted(list_tasks(db(), principal(), type="putaway", status="open", limit=LIST_LIMIT)
+                   + list_tasks(db(), principal(), type="move", status="open", limit=LIST_LIMIT), key=lambda t: t.id)
     return render("putaway_list.html", tasks=task_views(db(), tasks[:LIST_LIMIT]), more=len(tasks) > LIST_LIMIT)
 
 
