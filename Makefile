@@ -54,6 +54,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.ledger
 	$(BIN)/python -m bench.inbound
 	$(BIN)/python -m bench.picking
+	$(BIN)/python -m bench.slotting --quick
 
 check: $(STAMP)
 	$(BIN)/wms check

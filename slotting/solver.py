@@ -832,6 +832,7 @@ def solve(problem: Problem, progress: Callable[[float, str], bool | None] | None
     for i in unplaced:
         homes.pop(i, None)
     assignment_cost = placement_cost(inst, homes)
+    flow_seconds = round(time.monotonic() - started, 3)
 
     before = {i: tuple(inst.current[i]) for i in inst.current if inst.current[i]}
     for i, js in homes.items():
@@ -840,7 +841,8 @@ def solve(problem: Problem, progress: Callable[[float, str], bool | None] | None
     cost_before = placement_cost(inst, before)
 
     stats: dict = {"skus": inst.n, "slots": inst.m, "faces": int(inst.faces.sum()), "arcs": len(flow.tails),
-                   "exact": full, "move_price": lam_used, "assignment_cost": round(assignment_cost, 3),
+                   "exact": full, "move_price": lam_used, "flow_seconds": flow_seconds,
+                   "assignment_cost": round(assignment_cost, 3),
                    "group_zones": {g: sorted(z) for g, z in group_zones.items()}}
     report(0.5, "affinity")
     if problem.affinity and problem.orders:
