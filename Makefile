@@ -10,7 +10,7 @@ WMS_SANDBOX_PORT ?= 8100
 WMS_SANDBOX_URL ?= http://127.0.0.1:$(WMS_SANDBOX_PORT)
 export WMS_DATABASE_URL ?= sqlite:///instance/wms.db
 
-.PHONY: install run test test-sqlite test-postgres lint bench check demo clean
+.PHONY: install run test test-sqlite test-postgres lint bench check demo clean messages translations
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,22 @@ bench: $(STAMP)
 
 check: $(STAMP)
 	$(BIN)/wms check
+
+# Languages (README, "Languages"): `make messages` extracts the marked strings
+# into each package's messages.pot and merges them into its .po files (then
+# translate the new entries); `make translations` compiles the .mo files,
+# which are committed beside the .po files.
+BABEL_PACKAGES := wms fulfillment
+messages: $(STAMP)
+	for pkg in $(BABEL_PACKAGES); do \
+		$(BIN)/pybabel -q extract -F babel.cfg -k N_ -k lazy_gettext --no-location --sort-output \
+			-o $$pkg/translations/messages.pot $$pkg && \
+		$(BIN)/pybabel -q update -i $$pkg/translations/messages.pot -d $$pkg/translations -D messages \
+			--width 120 --ignore-obsolete; \
+	done
+
+translations: $(STAMP)
+	for pkg in $(BABEL_PACKAGES); do $(BIN)/pybabel -q compile -d $$pkg/translations -D messages; done
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis *.egg-info

@@ -4,6 +4,7 @@ and creating orders in a form or by CSV upload checked row by row."""
 from __future__ import annotations
 
 from flask import Response, request, url_for
+from flask_babel import gettext
 from sqlalchemy import select
 
 from fulfillment.models import ORDER_STATUSES
@@ -18,7 +19,7 @@ from wms.facility.models import Warehouse
 from wms.facility.services import list_warehouses
 from wms.web import sheets
 from wms.web.clock import warehouse_day
-from wms.web.dashboard import tile
+from wms.web.dashboard import N_, panel, tile
 from wms.web.pages import db, done, principal, render
 
 PER_PAGE = 50
@@ -116,7 +117,7 @@ def create(**_):
     header = {c: form.get(c, "") for c in ("reference",) + HEADER_COLUMNS}
     try:
         if not rows:
-            raise ValidationFailed(errors={"lines": "fill in at least one line"})
+            raise ValidationFailed(errors={"lines": gettext("fill in at least one line")})
         order = create_order(db(), actor, sheets.load(CREATE_SCHEMA, _body(header, [ln for _i, ln in rows])))
     except DomainError as error:
         errors = {}
@@ -128,7 +129,12 @@ def create(**_):
         shown = ValidationFailed(errors=errors) if errors else error
         shown.status = error.status
         return new_order(error=shown, form=form, status=error.status)
-    return done("fulfillment_web.order_page", f"Order {order.reference} created: {order.status}.",
+    if order.status == "allocated":
+        text = gettext("Order %(reference)s created and allocated.", reference=order.reference)
+    else:
+        text = gettext("Order %(reference)s created and backordered: there is not enough stock in one warehouse.",
+                       reference=order.reference)
+    return done("fulfillment_web.order_page", text,
                 order_id=order.id)
 
 
@@ -155,13 +161,14 @@ def upload(**_):
                 if order is not None:
                     created.append(order)
             if problems:
-                raise ValidationFailed(f"{len({p.row for p in problems})} row(s) have errors: nothing was "
-                                       "created. Correct them and upload the file again.")
+                raise ValidationFailed(gettext("%(n)s row(s) have errors: nothing was created. Correct them and "
+                                               "upload the file again.", n=len({p.row for p in problems})))
     except DomainError as error:
         problems.sort(key=lambda p: (p.row or 0, p.column))
         return new_order(error=error, problems=problems, status=error.status)
     names = ", ".join(o.reference for o in created)
-    return done("fulfillment_web.orders", f"{len(created)} order(s) created from the file: {names}.")
+    return done("fulfillment_web.orders", gettext("%(n)s order(s) created from the file: %(names)s.",
+                                                  n=len(created), names=names))
 
 
 def csv_template():
@@ -180,18 +187,22 @@ def dashboard_panels(session, actor, warehouse, day) -> list[dict]:
     def orders_url(**args) -> str:
         return url_for("fulfillment_web.orders", warehouse=code, **args)
 
+    by_status = figures["by_status"]
     return [
-        {"title": "Orders", "tiles": [
-            tile("Late against ship-by", figures["late"], orders_url(late="1"), "bad" if figures["late"] else ""),
-            tile("To ship today", figures["due_today"], orders_url(due="today")),
-            tile("Backordered", figures["by_status"]["backordered"], orders_url(status="backordered"),
-                 "warn" if figures["by_status"]["backordered"] else ""),
-        ] + [tile(status.capitalize(), figures["by_status"][status], orders_url(status=status))
-             for status in ("allocated", "picking", "picked", "packed")]},
-        {"title": "Picking", "tiles": [
-            tile("Open pick lists", figures["open_pick_lists"], url_for("fulfillment_web.waves", warehouse=code)),
-            tile("Open picks", figures["open_picks"], url_for("fulfillment_web.waves", warehouse=code)),
-            tile("Short picks today", figures["short_picks"], url_for("web.counts", warehouse=code, status="open"),
+        panel(N_("Orders"), [
+            tile(N_("Late against ship-by"), figures["late"], orders_url(late="1"), "bad" if figures["late"] else ""),
+            tile(N_("To ship today"), figures["due_today"], orders_url(due="today")),
+            tile(N_("Backordered"), by_status["backordered"], orders_url(status="backordered"),
+                 "warn" if by_status["backordered"] else ""),
+            tile(N_("Allocated"), by_status["allocated"], orders_url(status="allocated")),
+            tile(N_("Picking"), by_status["picking"], orders_url(status="picking")),
+            tile(N_("Picked"), by_status["picked"], orders_url(status="picked")),
+            tile(N_("Packed"), by_status["packed"], orders_url(status="packed")),
+        ]),
+        panel(N_("Picking"), [
+            tile(N_("Open pick lists"), figures["open_pick_lists"], url_for("fulfillment_web.waves", warehouse=code)),
+            tile(N_("Open picks"), figures["open_picks"], url_for("fulfillment_web.waves", warehouse=code)),
+            tile(N_("Short picks today"), figures["short_picks"], url_for("web.counts", warehouse=code, status="open"),
                  "warn" if figures["short_picks"] else ""),
-        ]},
+        ]),
     ]

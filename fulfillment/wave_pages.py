@@ -5,6 +5,7 @@ list's route drawn on the warehouse's layout."""
 from __future__ import annotations
 
 from flask import request
+from flask_babel import gettext
 from sqlalchemy import func, select
 
 from fulfillment.models import Order, Wave
@@ -63,7 +64,8 @@ def plan(**_):
         wave = plan_wave(db(), actor, form.get("warehouse", ""), **data)
     except DomainError as error:
         return waves(error=error, form=form)
-    return done("fulfillment_web.wave_page", f"Wave {wave.id} planned: {len(wave.pick_lists)} pick list(s).",
+    return done("fulfillment_web.wave_page", gettext("Wave %(id)s planned: %(n)s pick list(s).", id=wave.id,
+                                                     n=len(wave.pick_lists)),
                 wave_id=wave.id)
 
 
@@ -91,5 +93,6 @@ def wave_page(wave_id: int):
                 stops.append(points[p.location_id])
         route = {"points": tour_waypoints(geometry, depot, stops), "stops": stops, "label": f"pick list {pl.id}"}
         maps[pl.id] = layout_svg(params, {}, stations=stations, routes=[route],
-                                 title=f"Pick list {pl.id}: route from PACK through {len(stops)} stops and back")
+                                 title=gettext("Pick list %(id)s: route from PACK through %(n)s stops and back",
+                                               id=pl.id, n=len(stops)))
     return render("fulfillment/wave.html", wave=view, maps=maps)

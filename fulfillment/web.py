@@ -18,6 +18,7 @@ from wms.errors import DomainError, ValidationFailed
 from wms.idempotency import form_idempotency_key
 from wms.web.blueprints import screens_blueprint
 from wms.web.forms import FormSchema, load_form
+from wms.web.nav import N_
 from wms.web.pages import db, done, principal, render
 
 bp = screens_blueprint("fulfillment_web", __name__, template_folder="templates")
@@ -95,8 +96,8 @@ bp.add_url_rule("/waves/<int:wave_id>", "wave_page", wave_pages.wave_page)
 
 def portal_nav() -> list[tuple[str, str, tuple[str, ...]]]:
     """The portal's links this package adds: (label, endpoint, roles)."""
-    return [("Orders", "fulfillment_web.orders", ("admin", "operator", "seller")),
-            ("Waves", "fulfillment_web.waves", ("admin", "operator"))]
+    return [(N_("Orders"), "fulfillment_web.orders", ("admin", "operator", "seller")),
+            (N_("Waves"), "fulfillment_web.waves", ("admin", "operator"))]
 
 
 def home_menu() -> list[tuple[str, str]]:

@@ -101,7 +101,7 @@ def test_a_large_variance_waits_with_its_evidence_and_an_admin_approves_it(scree
     html = page.get_data(as_text=True)
 
     variance = text_of(html.split(f'id="count-{pending_count}"')[1].split("</table>")[0])
-    assert "A01-01-1 A-1 10 4 -6 pending" in variance
+    assert "A01-01-1 A-1 10 4 -6 Waiting" in variance
     assert "Adjustment +10" in variance  # how the 10 got there
     response = admin.client.post(f"/counts/{pending_count}/decision", data={
         **admin.form(page, f"/counts/{pending_count}/decision").fields, "decision": "approve"})
@@ -137,7 +137,7 @@ def test_the_layout_map_colours_bays_by_fill_and_shows_a_bays_contents(screen, t
 
     bay = browser.get("/layout?warehouse=WH1&measure=fill&bay=A01-01").get_data(as_text=True)
     contents = text_of(bay.split('id="bay"')[1])
-    assert "A01-01-1" in contents and "ACME A-1 good 10" in contents
+    assert "A01-01-1" in contents and "ACME A-1 Good 10" in contents
 
 
 @pytest.mark.parametrize("measure", ["picks", "velocity"])

@@ -243,3 +243,24 @@ def test_an_operator_plans_a_wave_from_the_page_and_sees_the_route(chromium, liv
     page.locator('svg.layout rect[data-bay="A01-01"]').click()
     expect(page.locator("#bay")).to_have_text("Bay A01-01")
     shot(page, "layout")
+
+
+def test_the_chinese_portal_renders_with_no_untranslated_string(chromium, live):
+    from tests.web.test_languages import english_sources, leftovers
+
+    context = chromium.new_context(locale="zh-CN", **VIEWPORTS["phone"])  # the browser asks for Chinese
+    page = context.new_page()
+    page.goto(live.base + "/stock")
+    page.fill("#token", live.tokens["acme"])
+    with page.expect_navigation():
+        page.press("#token", "Enter")
+    sources = english_sources()
+    for path in ("/stock", "/asns", "/asns/new", "/orders", "/orders/new"):
+        page.goto(live.base + path)
+        assert page.get_attribute("html", "lang") == "zh"
+        assert leftovers(page.content(), sources) == [], path
+    page.goto(live.base + "/stock")
+    assert page.locator("#export-csv").inner_text() == "导出 CSV"
+    no_sideways_scroll(page)
+    shot(page, "stock-zh-phone")
+    context.close()

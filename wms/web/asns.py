@@ -5,6 +5,7 @@ row-by-row messages (a file with any bad row creates nothing)."""
 from __future__ import annotations
 
 from flask import Response, request
+from flask_babel import gettext
 from sqlalchemy import select
 
 from wms.catalog.services import list_sellers, list_skus
@@ -105,7 +106,7 @@ def create(**_):
     header = {c: form.get(c, "") for c in ("reference",) + HEADER_COLUMNS}
     try:
         if not rows:
-            raise ValidationFailed(errors={"lines": "fill in at least one line"})
+            raise ValidationFailed(errors={"lines": gettext("fill in at least one line")})
         data = sheets.load(CREATE_SCHEMA, _body(header, [ln for _i, ln in rows]))
         asn = create_asn(db(), actor, data)
     except DomainError as error:
@@ -119,7 +120,7 @@ def create(**_):
         shown = ValidationFailed(errors=errors) if errors else error
         shown.status = error.status
         return new_asn(error=shown, form=form, status=error.status)
-    return done("web.asn_page", f"ASN {asn.reference} created.", asn_id=asn.id)
+    return done("web.asn_page", gettext("ASN %(reference)s created.", reference=asn.reference), asn_id=asn.id)
 
 
 def upload(**_):
@@ -146,13 +147,13 @@ def upload(**_):
                 if asn is not None:
                     created.append(asn)
             if problems:
-                raise ValidationFailed(f"{len({p.row for p in problems})} row(s) have errors: nothing was "
-                                       "created. Correct them and upload the file again.")
+                raise ValidationFailed(gettext("%(n)s row(s) have errors: nothing was created. Correct them and "
+                                               "upload the file again.", n=len({p.row for p in problems})))
     except DomainError as error:
         problems.sort(key=lambda p: (p.row or 0, p.column))
         return new_asn(error=error, problems=problems, status=error.status)
     names = ", ".join(a.reference for a in created)
-    return done("web.asns", f"{len(created)} ASN(s) created from the file: {names}.")
+    return done("web.asns", gettext("%(n)s ASN(s) created from the file: %(names)s.", n=len(created), names=names))
 
 
 def csv_template():

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from wms.errors import DomainError
-from wms.web import guard, pages
+from wms.web import guard, i18n, pages
 
 
 def screens_blueprint(name: str, import_name: str, **options) -> Blueprint:
@@ -18,6 +18,7 @@ def screens_blueprint(name: str, import_name: str, **options) -> Blueprint:
     bp.before_request(guard.before_request)
     bp.after_request(guard.after_request)
     bp.context_processor(pages.context)
+    bp.context_processor(i18n.context)
     bp.register_error_handler(DomainError, guard.domain_error)
     bp.register_error_handler(HTTPException, guard.http_error)
     bp.register_error_handler(IntegrityError, guard.integrity_error)

@@ -5,6 +5,7 @@ bin), with the admin's approve or reject."""
 from __future__ import annotations
 
 from flask import request
+from flask_babel import gettext
 
 from wms.errors import DomainError, ValidationFailed
 from wms.inventory.counts import approve_count, list_counts
@@ -36,10 +37,11 @@ def counts(*, error: DomainError | None = None):
 def decide(count_id: int):
     decision = request.form.get("decision")
     if decision not in ("approve", "reject"):
-        return counts(error=ValidationFailed(decision="choose approve or reject"))
+        return counts(error=ValidationFailed(decision=gettext("choose approve or reject")))
     try:
         approve_count(db(), principal(), count_id, approve=decision == "approve")
     except DomainError as error:
         return counts(error=error)
-    verb = "posted" if decision == "approve" else "rejected"
-    return done("web.counts", f"Count {count_id}: the variances were {verb}.")
+    if decision == "approve":
+        return done("web.counts", gettext("Count %(id)s: the variances were posted.", id=count_id))
+    return done("web.counts", gettext("Count %(id)s: the variances were rejected.", id=count_id))

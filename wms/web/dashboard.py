@@ -5,6 +5,7 @@ links to the list it counts. "Today" is the warehouse's own day."""
 from __future__ import annotations
 
 from flask import request, url_for
+from flask_babel import format_decimal, gettext
 
 from wms.db import utcnow
 from wms.errors import NotFound
@@ -16,9 +17,19 @@ from wms.web.clock import warehouse_day
 from wms.web.pages import db, principal, render
 
 
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention
+    """Marks a message for the catalogue; translated where it is shown."""
+    return message
+
+
 def tile(label: str, value, url: str, tone: str = "") -> dict:
-    """One number on the dashboard; tone "bad" or "warn" when it needs attention."""
-    return {"label": label, "value": value, "url": url, "tone": tone}
+    """One number on the dashboard (its label marked with N_); tone "bad" or
+    "warn" when it needs attention. The key is the label in English."""
+    return {"key": label, "label": gettext(label), "value": value, "url": url, "tone": tone}
+
+
+def panel(title: str, tiles: list[dict]) -> dict:
+    return {"key": title, "title": gettext(title), "tiles": tiles}
 
 
 def dashboard():
@@ -38,23 +49,24 @@ def dashboard():
     counts = count_figures(db(), wh.id)
     oldest = age_hours(backlog["oldest"], now)
     panels = [
-        {"title": "Inbound", "tiles": [
-            tile("ASNs due today", asns["due_today"], url_for("web.asns", warehouse=wh.code, due="today")),
-            tile("ASNs late", asns["late"], url_for("web.asns", warehouse=wh.code, due="late"),
+        panel(N_("Inbound"), [
+            tile(N_("ASNs due today"), asns["due_today"], url_for("web.asns", warehouse=wh.code, due="today")),
+            tile(N_("ASNs late"), asns["late"], url_for("web.asns", warehouse=wh.code, due="late"),
                  "bad" if asns["late"] else ""),
-            tile("Being received", asns["receiving"], url_for("web.asns", warehouse=wh.code, status="receiving")),
-        ]},
-        {"title": "Putaway", "tiles": [
-            tile("Tasks open", backlog["tasks"], url_for("web.putaway_list")),
-            tile("Units to put away", backlog["units"], url_for("web.putaway_list")),
-            tile("Oldest task (hours)", f"{oldest:.1f}" if oldest is not None else "–", url_for("web.putaway_list"),
-                 "warn" if oldest is not None and oldest > 4 else ""),
-        ]},
-        {"title": "Counts", "tiles": [
-            tile("Awaiting approval", counts["awaiting_approval"], url_for("web.counts", warehouse=wh.code),
+            tile(N_("Being received"), asns["receiving"],
+                 url_for("web.asns", warehouse=wh.code, status="receiving")),
+        ]),
+        panel(N_("Putaway"), [
+            tile(N_("Tasks open"), backlog["tasks"], url_for("web.putaway_list")),
+            tile(N_("Units to put away"), backlog["units"], url_for("web.putaway_list")),
+            tile(N_("Oldest task (hours)"), format_decimal(oldest, "0.0") if oldest is not None else "–",
+                 url_for("web.putaway_list"), "warn" if oldest is not None and oldest > 4 else ""),
+        ]),
+        panel(N_("Counts"), [
+            tile(N_("Awaiting approval"), counts["awaiting_approval"], url_for("web.counts", warehouse=wh.code),
                  "warn" if counts["awaiting_approval"] else ""),
-            tile("Open counts", counts["open"], url_for("web.counts", warehouse=wh.code, status="open")),
-        ]},
+            tile(N_("Open counts"), counts["open"], url_for("web.counts", warehouse=wh.code, status="open")),
+        ]),
     ]
     for provider in page_sections("dashboard"):
         panels += provider(db(), actor, wh, day)

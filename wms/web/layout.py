@@ -8,6 +8,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from flask import request, url_for
+from flask_babel import format_decimal, format_percent, gettext, lazy_gettext
 from sqlalchemy import select
 
 from wms.db import utcnow
@@ -21,8 +22,10 @@ from wms.web.layout_svg import layout_svg, scale_colour
 from wms.web.pages import db, principal, render
 
 PICK_DAYS = 30
-MEASURES = {"fill": "Fill (share of the bay's volume)", "picks": f"Picks per day (last {PICK_DAYS} days)",
-            "velocity": "Velocity class (A: top 20% of picks, B: next 30%, C: the rest)"}
+MEASURES = {"fill": lazy_gettext("Fill (share of the bay's volume)"),
+            "picks": lazy_gettext("Picks per day (last %(days)s days)", days=PICK_DAYS),
+            "velocity": lazy_gettext("Velocity class (A: top %(a)s of picks, B: next %(b)s, C: the rest)",
+                                     a="20%", b="30%")}
 CLASS_COLOURS = {"A": "#c2410c", "B": "#f59e0b", "C": "#86efac"}
 
 
@@ -83,7 +86,8 @@ def layout_map():
             room = sum(loc.max_volume_mm3 or 0 for loc in locs)
             share = used / room if room else 0
             cells[key] = {"colour": scale_colour(share) if units else None, "href": link(key),
-                          "title": f"{key}: {units} units, {share:.0%} full"}
+                          "title": gettext("%(bay)s: %(units)s units, %(share)s full", bay=key, units=units,
+                                           share=format_percent(share))}
     else:
         picks = picks_per_location(db(), wh.id, utcnow() - timedelta(days=PICK_DAYS))
         per_bay = {key: sum(picks.get(loc.id, 0) for loc in locs) / PICK_DAYS for key, locs in bays.items()}
@@ -93,7 +97,8 @@ def layout_map():
             colour = (scale_colour(rate / top, "orange") if rate else None) if measure == "picks" \
                 else CLASS_COLOURS[classes[key]]
             cells[key] = {"colour": colour, "href": link(key),
-                          "title": f"{key}: {rate:.2f} picks/day, class {classes[key]}"}
+                          "title": gettext("%(bay)s: %(rate)s picks/day, class %(cls)s", bay=key,
+                                           rate=format_decimal(rate, "0.00"), cls=classes[key])}
     cells = {k: {**v, "colour": v["colour"] or "#eef0f3"} for k, v in cells.items()}
     stations = [(loc.code, loc.x_mm, loc.y_mm) for loc in locations
                 if loc.kind != "storage" and loc.x_mm is not None and loc.y_mm is not None]

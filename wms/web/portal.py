@@ -10,6 +10,7 @@ import csv
 import io
 
 from flask import Response, request, url_for
+from flask_babel import gettext
 
 from wms.catalog.services import get_sku
 from wms.errors import ValidationFailed
@@ -38,7 +39,7 @@ def stock_query(args) -> StockQuery:
     """The page's query from its URL: unknown values are a field error."""
     low = args.get("low_below", "").strip()
     if low and not low.isdigit():
-        raise ValidationFailed(low_below="must be a whole number")
+        raise ValidationFailed(low_below=gettext("must be a whole number"))
     return StockQuery(
         q=args.get("q", "").strip(), warehouse=args.get("warehouse") or None, filter=args.get("filter") or None,
         low_below=int(low) if low else LOW_STOCK_DEFAULT, sort=args.get("sort") or "sku",
@@ -103,5 +104,6 @@ def sku_page(sku_id: int):
     return render(
         "sku.html", sku=sku, levels=levels, by_kind=by_kind, buckets=BUCKETS, movements=movements,
         next_after=movements[-1]["id"] if more else None, after=after,
-        chart=charts.line_chart(history, title=f"{sku.code}: units on hand, last {HISTORY_DAYS} days"),
+        chart=charts.line_chart(history, title=gettext("%(sku)s: units on hand, last %(days)s days", sku=sku.code,
+                                                       days=HISTORY_DAYS)),
     )

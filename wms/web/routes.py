@@ -4,7 +4,7 @@ wms.web.blueprints.screens_blueprint); wms never imports them."""
 from __future__ import annotations
 
 from wms.idempotency import form_idempotency_key
-from wms.web import account, asns, counts, dashboard, layout, portal, putaway, receiving
+from wms.web import account, asns, counts, dashboard, i18n, layout, portal, putaway, receiving
 from wms.web.blueprints import screens_blueprint
 
 bp = screens_blueprint("web", __name__, template_folder="templates", static_folder="static",
@@ -36,6 +36,7 @@ ROUTES = [
     ("/dashboard", "dashboard", dashboard.dashboard, GET),
     ("/counts", "counts", counts.counts, GET),
     ("/layout", "layout_map", layout.layout_map, GET),
+    ("/language", "language", i18n.choose_language, GET),
     ("/counts/<int:count_id>/decision", "decide_count", form_idempotency_key(counts.decide), POST),
 ]
 for rule, endpoint, view, methods in ROUTES:
@@ -51,3 +52,8 @@ def _cookie_settings(state) -> None:
         config["SESSION_COOKIE_SAMESITE"] = "Lax"
     if config["WMS_SETTINGS"].is_production:
         config["SESSION_COOKIE_SECURE"] = True
+
+
+@bp.record_once
+def _languages(state) -> None:
+    i18n.init_app(state.app)
