@@ -27,7 +27,8 @@ run: $(STAMP)
 	@mkdir -p instance
 	@test -n "$$WMS_CHANNEL_KEYS" || test -s instance/channel.key || $(BIN)/wms channels new-key > instance/channel.key
 	$(BIN)/wms db upgrade
-	WMS_CHANNEL_KEYS="$${WMS_CHANNEL_KEYS:-$$(cat instance/channel.key)}" $(BIN)/wms demo --if-empty
+	WMS_CHANNEL_KEYS="$${WMS_CHANNEL_KEYS:-$$(cat instance/channel.key)}" WMS_SANDBOX_URL=$(WMS_SANDBOX_URL) \
+		$(BIN)/wms demo --if-empty
 	@echo "Quayside on http://127.0.0.1:$(WMS_PORT)  (API: /api/v1, OpenAPI: /api/v1/openapi.json)"
 	@echo "Sandbox marketplace on $(WMS_SANDBOX_URL)/_sandbox/state; \`wms sync status\` shows the sync"
 	WMS_CHANNEL_KEYS="$${WMS_CHANNEL_KEYS:-$$(cat instance/channel.key)}" VENV_BIN=$(BIN) WMS_PORT=$(WMS_PORT) \

@@ -225,3 +225,20 @@ def test_bad_listings_are_refused_naming_the_field_and_change_nothing(apis, sess
                    "since_version")
     assert_problem(apis.acme.get(f"/channels/{channel_id}/listings?status=odd"), 422, "validation_error", "status")
     assert_problem(apis.acme.get("/channels/9999"), 404, "not_found")
+
+
+def test_bad_channel_changes_are_refused_naming_the_field_and_change_nothing(apis, session):
+    channel_id = apis.acme.post("/channels", json=webhook_channel()).json["id"]
+    before = apis.acme.get(f"/channels/{channel_id}").json
+    cases = [
+        ({"rules": {"percent": -1}}, "rules.percent"),
+        ({"warehouses": ["NOPE"]}, "warehouses"),
+        ({"settings": {"url": "nope"}}, "settings.url"),
+        ({"settings": {"secret": None}}, "settings.secret"),
+        ({"status": "sleeping"}, "status"),
+        ({"colour": "red"}, "colour"),
+    ]
+    for body, field in cases:
+        assert_problem(apis.acme.patch(f"/channels/{channel_id}", json=body), 422, "validation_error", field)
+    assert apis.acme.get(f"/channels/{channel_id}").json == before
+    assert_problem(apis.beta.patch(f"/channels/{channel_id}", json={"name": "x"}), 404, "not_found")

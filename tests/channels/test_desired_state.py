@@ -144,3 +144,16 @@ def test_concurrent_changes_in_two_warehouses_both_reach_the_listing(requires_po
         assert versions == [row.version]
 
 
+
+
+def test_wms_check_finds_a_listing_whose_desired_quantity_does_not_follow_stock(apis, session, listed):
+    from sqlalchemy import update
+
+    from wms.channels.checks import check_desired
+
+    assert check_desired(session) == []
+    session.execute(update(Listing).where(Listing.channel_id == listed).values(desired_qty=Listing.desired_qty + 1))
+    problems = check_desired(session)
+    session.rollback()
+
+    assert len(problems) == 1 and "desired 16, but the stock and rules give 15" in problems[0]

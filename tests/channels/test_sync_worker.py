@@ -280,3 +280,27 @@ def test_a_listing_leased_by_a_worker_that_died_is_pushed_by_another(session, wo
 
     assert remote(sandbox, "webhook") == 10
     assert listing_row(session, channel_id, "EXT-A1").pushes == 1
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_connector_retries_a_transient_5xx_within_the_call(kind, session, world, sandbox, worker):
+    channel_id = make_channel(session, sandbox, kind)
+    fault(sandbox, kind, "5xx", 1)
+
+    drain(worker)
+
+    assert remote(sandbox, kind) == 10
+    row = listing_row(session, channel_id, _external(kind))
+    assert (row.attempts, row.last_error, row.pushes) == (0, None, 1)
+
+
+def test_a_channel_without_a_connector_yet_is_paused_saying_so(apis, session, world, sandbox, worker):
+    r = apis.acme.post("/channels", json={"name": "Woo", "kind": "woocommerce", "warehouses": ["WH1"], "settings": {
+        "url": "http://127.0.0.1:9/", "consumer_key": "ck", "consumer_secret": "cs"}})
+    channel_id = r.json["id"]
+    apis.acme.post(f"/channels/{channel_id}/listings", json={"listings": [{"sku": "A-1", "external_id": "1"}]})
+
+    drain(worker)
+
+    body = apis.acme.get(f"/channels/{channel_id}").json
+    assert body["status"] == "paused" and "no connector for woocommerce" in body["status_reason"]

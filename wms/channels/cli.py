@@ -115,7 +115,11 @@ def sync_status_command() -> None:
 @click.option("--p-slow", default=0.0, show_default=True, help="share of writes answered slowly")
 def sandbox_command(host: str, port: int, seed: int, p_5xx: float, p_slow: float) -> None:
     """Serve the sandbox marketplace (every connector's protocol) locally."""
+    import logging
+
     from wms.channels.demo import DEMO_WEBHOOK
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
     from wms.channels.sandbox import SandboxServer
 
     server = SandboxServer(host, port, seed)

@@ -13,6 +13,7 @@ def _subscribe() -> None:
 
 def register() -> Extension:
     from wms.channels.api import blp
+    from wms.channels.checks import CHECKS
     from wms.channels.cli import channels_command, sandbox_command, sync_command
     from wms.channels.demo import demo_channels
 
@@ -22,5 +23,6 @@ def register() -> Extension:
         cli_commands=[channels_command, sync_command, sandbox_command],
         model_modules=["wms.channels.models"],
         demo=demo_channels,
+        checks=CHECKS,
         subscribe=_subscribe,
     )
