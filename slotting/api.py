@@ -3,7 +3,7 @@ from flask import current_app
 from flask_smorest import Blueprint
 
 from slotting import services
-from slotting.schemas import CreatePlanSchema, PlanSchema
+from slotting.schemas import CreatePlanSchema, PlanSchema, SkuProfileSchema
 from slotting.views import plan_view
 from wms.db import write_scope
 from wms.http import current_principal, get_session
@@ -58,3 +58,18 @@ def apply_plan(plan_id):
 def cancel_plan(plan_id):
     session = get_session()
     return plan_view(session, services.cancel_plan(session, current_principal(), plan_id))
+
+
+@blp.get("/skus/<int:sku_id>/slotting")
+@blp.response(200, SkuProfileSchema)
+def get_sku_profile(sku_id):
+    return services.sku_profile(get_session(), current_principal(), sku_id)
+
+
+@blp.patch("/skus/<int:sku_id>/slotting")
+@blp.arguments(SkuProfileSchema)
+@blp.response(200, SkuProfileSchema)
+def patch_sku_profile(data, sku_id):
+    """A seller's demand forecast and the SKU's hazmat class (hazmat classes
+    are stored in aisles of their own)."""
+    return services.set_sku_profile(get_session(), current_principal(), sku_id, data)

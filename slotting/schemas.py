@@ -45,3 +45,11 @@ class PlanSchema(Schema):
     created_at = fields.DateTime()
     finished_at = fields.DateTime(allow_none=True)
     applied_at = fields.DateTime(allow_none=True)
+
+
+class SkuProfileSchema(Schema):
+    sku = fields.String(dump_only=True)
+    forecast_picks_per_day = fields.Float(allow_none=True, validate=validate.Range(min=0, max=1_000_000),
+                                          metadata={"description": "overrides the demand measured from history"})
+    hazmat_class = fields.String(allow_none=True, validate=validate.Regexp(
+        r"^[1-9](\.[1-6])?$", error="a UN hazard class such as 3, 8 or 2.1"))

@@ -32,6 +32,7 @@ from slotting.models import (
 from slotting.solver import Cancelled, Plan, Problem, Rules, SkuIn, SlotIn, solve
 from wms.auth.principal import Principal
 from wms.catalog.models import Sku
+from wms.catalog.services import get_sku
 from wms.db import transaction, utcnow
 from wms.errors import InvalidState, NotFound, ValidationFailed
 from wms.facility.models import Layout, Location
@@ -106,6 +107,31 @@ def import_order_history(session: Session, actor: Principal, warehouse_code: str
         if rows:
             session.execute(insert(SlottingOrderHistory), rows)
         return len(rows)
+
+
+def sku_profile(session: Session, actor: Principal, sku_id: int) -> dict:
+    """What slotting knows of a SKU: the seller's forecast and its hazmat class."""
+    actor.require("admin", "seller", "channel")
+    sku = get_sku(session, actor, sku_id)
+    profile = session.get(SlottingSkuProfile, sku.id)
+    return {"sku": sku.code, "forecast_picks_per_day": profile.forecast_picks_per_day if profile else None,
+            "hazmat_class": profile.hazmat_class if profile else None}
+
+
+def set_sku_profile(session: Session, actor: Principal, sku_id: int, data: dict) -> dict:
+    """The seller (or an admin) sets a SKU's forecast (picks per day, which
+    overrides the measured demand; null: measure it) and hazmat class (null:
+    none). Fields left out keep their value."""
+    actor.require("admin", "seller")
+    with transaction(session):
+        sku = get_sku(session, actor, sku_id)
+        profile = session.get(SlottingSkuProfile, sku.id) or SlottingSkuProfile(sku_id=sku.id)
+        for name in ("forecast_picks_per_day", "hazmat_class"):
+            if name in data:
+                setattr(profile, name, data[name])
+        session.add(profile)
+        session.flush()
+    return sku_profile(session, actor, sku_id)
 
 
 # --- the instance -------------------------------------------------------------------------------

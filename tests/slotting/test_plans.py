@@ -238,3 +238,38 @@ def test_imported_history_feeds_the_demand_model_and_is_checked(session, world):
         import_order_history(session, Principal(role="operator", warehouse_ids=frozenset({world.wh1.id})), "WH1",
                              [])
     assert len(build_problem(session, world.wh1.id, horizon_days=4).orders) == 2
+
+
+def test_a_cancel_requested_while_solving_stops_the_plan(busy, session, monkeypatch):
+    from slotting import services
+
+    plan = services.create_plan(session, services.Principal.system("t"), "WH1", {"time_limit_s": 5})
+    real_solve = services.solve
+
+    def solve_then_cancel(problem, progress):
+        session.get(SlottingPlan, plan.id).cancel_requested = True  # another request asks to cancel
+        session.flush()
+        return real_solve(problem, progress)
+
+    monkeypatch.setattr(services, "solve", solve_then_cancel)
+    done = services.run_plan(session, plan.id)
+    assert done.status == "cancelled" and done.cost_after is None and done.moves == []
+
+
+def test_a_seller_sets_its_forecast_and_hazmat_class(apis, busy, session):
+    a1, a2 = busy.skus_a
+    body = ok(apis.acme.patch(f"/skus/{a2.id}/slotting", json={"forecast_picks_per_day": 12.5, "hazmat_class": "9"}))
+    assert body == {"sku": "A-2", "forecast_picks_per_day": 12.5, "hazmat_class": "9"}
+    assert ok(apis.acme.patch(f"/skus/{a2.id}/slotting", json={"forecast_picks_per_day": None}))["hazmat_class"] == "9"
+    assert ok(apis.acme.get(f"/skus/{a2.id}/slotting"))["forecast_picks_per_day"] is None
+    ok(apis.acme.patch(f"/skus/{a1.id}/slotting", json={"forecast_picks_per_day": 0.5}))
+    picks = {s.sku_id: s.picks_per_day for s in build_problem(session, busy.wh1.id).skus}
+    session.commit()
+    assert picks[a1.id] == 0.5
+    assert_problem(apis.beta.patch(f"/skus/{a1.id}/slotting", json={"forecast_picks_per_day": 1}), 404, "not_found")
+    assert_problem(apis.wh1_operator.patch(f"/skus/{a1.id}/slotting", json={}), 403, "forbidden")
+    assert_problem(apis.acme.patch(f"/skus/{a1.id}/slotting", json={"forecast_picks_per_day": -1}), 422,
+                   "validation_error", "forecast_picks_per_day")
+    assert_problem(apis.acme.patch(f"/skus/{a1.id}/slotting", json={"hazmat_class": "lithium"}), 422,
+                   "validation_error", "hazmat_class")
+    assert ok(apis.acme.get(f"/skus/{a1.id}/slotting"))["forecast_picks_per_day"] == 0.5
