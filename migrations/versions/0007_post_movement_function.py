@@ -41,26 +41,40 @@ CREATE OR REPLACE FUNCTION wms_post_movement(
     p_reservations bigint[], p_reserved_qtys bigint[]
 ) RETURNS jsonb LANGUAGE plpgsql AS $fn$
 DECLARE
+    n int := cardinality(p_locations);
     v_movement_id bigint;
-    v_missing bigint;
+    v_missing_location bigint;
+    v_missing_sku bigint;
     v_postings jsonb;
-    v_locations jsonb;
-    v_owners jsonb;
-    v_reserved jsonb := '[]'::jsonb;
+    -- per line: its location's warehouse, virtual flag, kind and code, its SKU's owner
+    v_wh bigint[];
+    v_virtual boolean[];
+    v_kind text[];
+    v_code text[];
+    v_owner bigint[];
+    -- per consumed reservation: warehouse, SKU, owner, units
+    v_res_wh bigint[] := '{}';
+    v_res_sku bigint[] := '{}';
+    v_res_owner bigint[] := '{}';
+    v_res_qty bigint[] := '{}';
     v_decreases text[];
+    i int;
     r record;
     q record;
 BEGIN
     -- The lines arrive netted, in canonical key order (location, SKU, lot, condition).
-    SELECT min(u.loc) INTO v_missing FROM unnest(p_locations) AS u(loc)
-     WHERE NOT EXISTS (SELECT 1 FROM locations l WHERE l.id = u.loc);
-    IF v_missing IS NOT NULL THEN
-        RAISE EXCEPTION 'location % not found', v_missing USING ERRCODE = 'QW002';
+    SELECT array_agg(l.warehouse_id ORDER BY u.ord), array_agg(l.is_virtual ORDER BY u.ord),
+           array_agg(l.kind ORDER BY u.ord), array_agg(l.code ORDER BY u.ord), array_agg(s.seller_id ORDER BY u.ord),
+           min(u.loc) FILTER (WHERE l.id IS NULL), min(u.sku) FILTER (WHERE s.id IS NULL)
+      INTO v_wh, v_virtual, v_kind, v_code, v_owner, v_missing_location, v_missing_sku
+      FROM unnest(p_locations, p_skus) WITH ORDINALITY AS u(loc, sku, ord)
+      LEFT JOIN locations l ON l.id = u.loc
+      LEFT JOIN skus s ON s.id = u.sku;
+    IF v_missing_location IS NOT NULL THEN
+        RAISE EXCEPTION 'location % not found', v_missing_location USING ERRCODE = 'QW002';
     END IF;
-    SELECT min(u.sku) INTO v_missing FROM unnest(p_skus) AS u(sku)
-     WHERE NOT EXISTS (SELECT 1 FROM skus s WHERE s.id = u.sku);
-    IF v_missing IS NOT NULL THEN
-        RAISE EXCEPTION 'SKU % not found', v_missing USING ERRCODE = 'QW002';
+    IF v_missing_sku IS NOT NULL THEN
+        RAISE EXCEPTION 'SKU % not found', v_missing_sku USING ERRCODE = 'QW002';
     END IF;
 
     INSERT INTO movements (warehouse_id, kind, reference, reason, note, actor_token_id, idempotency_key_id,
@@ -72,38 +86,31 @@ BEGIN
     WITH inserted AS (
         INSERT INTO postings (movement_id, warehouse_id, location_id, is_virtual, owner_id, sku_id, lot, condition,
                               qty)
-        SELECT v_movement_id, l.warehouse_id, u.loc, l.is_virtual, s.seller_id, u.sku, u.lot, u.cond, u.qty
-          FROM unnest(p_locations, p_skus, p_lots, p_conditions, p_qtys) WITH ORDINALITY AS u(loc, sku, lot, cond, qty, ord)
-          JOIN locations l ON l.id = u.loc
-          JOIN skus s ON s.id = u.sku
+        SELECT v_movement_id, u.wh, u.loc, u.virt, u.owner, u.sku, u.lot, u.cond, u.qty
+          FROM unnest(v_wh, p_locations, v_virtual, v_owner, p_skus, p_lots, p_conditions, p_qtys)
+               WITH ORDINALITY AS u(wh, loc, virt, owner, sku, lot, cond, qty, ord)
          ORDER BY u.ord
         RETURNING id, location_id, sku_id, lot, condition
     )
-    SELECT jsonb_agg(jsonb_build_array(id, location_id, sku_id, lot, condition) ORDER BY id) INTO v_postings
-      FROM inserted;
+    SELECT jsonb_agg(jsonb_build_array(id, location_id, sku_id, lot, condition)) INTO v_postings FROM inserted;
 
-    FOR r IN
-        SELECT u.loc, u.sku, u.lot, u.cond, u.qty, l.warehouse_id AS wh, l.is_virtual, l.kind, l.code,
-               s.seller_id AS owner
-          FROM unnest(p_locations, p_skus, p_lots, p_conditions, p_qtys) WITH ORDINALITY AS u(loc, sku, lot, cond, qty, ord)
-          JOIN locations l ON l.id = u.loc
-          JOIN skus s ON s.id = u.sku
-         ORDER BY u.ord
-    LOOP
-        IF r.qty < 0 AND NOT r.is_virtual THEN
+    FOR i IN 1 .. n LOOP
+        IF p_qtys[i] < 0 AND NOT v_virtual[i] THEN
             -- Guarded: take only what is there; no row means it is not.
-            UPDATE balances SET qty = qty + r.qty
-             WHERE location_id = r.loc AND owner_id = r.owner AND sku_id = r.sku AND lot = r.lot
-               AND condition = r.cond AND qty + r.qty >= 0;
+            UPDATE balances SET qty = qty + p_qtys[i]
+             WHERE location_id = p_locations[i] AND owner_id = v_owner[i] AND sku_id = p_skus[i]
+               AND lot = p_lots[i] AND condition = p_conditions[i] AND qty + p_qtys[i] >= 0;
             IF NOT FOUND THEN
-                RAISE EXCEPTION '%', 'location ' || r.code || ' holds less than ' || (-r.qty) || ' of SKU ' || r.sku
-                    || CASE WHEN r.lot <> '' THEN ' lot ' || r.lot ELSE '' END
-                    || CASE WHEN r.cond <> 'good' THEN ' (' || r.cond || ')' ELSE '' END
+                RAISE EXCEPTION '%', 'location ' || v_code[i] || ' holds less than ' || (-p_qtys[i]) || ' of SKU '
+                    || p_skus[i]
+                    || CASE WHEN p_lots[i] <> '' THEN ' lot ' || p_lots[i] ELSE '' END
+                    || CASE WHEN p_conditions[i] <> 'good' THEN ' (' || p_conditions[i] || ')' ELSE '' END
                     USING ERRCODE = 'QW001';
             END IF;
         ELSE
             INSERT INTO balances (warehouse_id, location_id, is_virtual, owner_id, sku_id, lot, condition, qty)
-            VALUES (r.wh, r.loc, r.is_virtual, r.owner, r.sku, r.lot, r.cond, r.qty)
+            VALUES (v_wh[i], p_locations[i], v_virtual[i], v_owner[i], p_skus[i], p_lots[i], p_conditions[i],
+                    p_qtys[i])
             ON CONFLICT (location_id, owner_id, sku_id, lot, condition)
             DO UPDATE SET qty = balances.qty + excluded.qty;
         END IF;
@@ -122,30 +129,29 @@ BEGIN
         IF q.consumed_qty + q.released_qty = q.qty THEN
             UPDATE reservations SET status = 'consumed', closed_at = p_created_at WHERE id = r.id;
         END IF;
-        v_reserved := v_reserved || jsonb_build_array(jsonb_build_array(q.warehouse_id, q.sku_id, q.owner_id, r.qty));
+        v_res_wh := v_res_wh || q.warehouse_id::bigint;
+        v_res_sku := v_res_sku || q.sku_id::bigint;
+        v_res_owner := v_res_owner || q.owner_id::bigint;
+        v_res_qty := v_res_qty || r.qty;
     END LOOP;
 
     -- Stock levels per (warehouse, SKU), in that order.
     FOR r IN
-        WITH changes AS (
-            SELECT l.warehouse_id AS wh, u.sku, s.seller_id AS owner, wms_bucket(l.kind, u.cond) AS bucket, u.qty
-              FROM unnest(p_locations, p_skus, p_conditions, p_qtys) AS u(loc, sku, cond, qty)
-              JOIN locations l ON l.id = u.loc
-              JOIN skus s ON s.id = u.sku
-            UNION ALL
-            SELECT (e->>0)::bigint, (e->>1)::bigint, (e->>2)::bigint, 'reserved', -(e->>3)::bigint
-              FROM jsonb_array_elements(v_reserved) AS e
-        )
-        SELECT wh, sku, min(owner) AS owner,
-               coalesce(sum(qty) FILTER (WHERE bucket = 'sellable'), 0) AS sellable,
-               coalesce(sum(qty) FILTER (WHERE bucket = 'reserved'), 0) AS reserved,
-               coalesce(sum(qty) FILTER (WHERE bucket = 'receiving'), 0) AS receiving,
-               coalesce(sum(qty) FILTER (WHERE bucket = 'unsellable'), 0) AS unsellable,
-               coalesce(sum(qty) FILTER (WHERE bucket = 'picked'), 0) AS picked,
-               coalesce(sum(qty) FILTER (WHERE bucket = 'in_transit'), 0) AS in_transit
-          FROM changes WHERE bucket IS NOT NULL
-         GROUP BY wh, sku
-         ORDER BY wh, sku
+        SELECT c.wh, c.sku, min(c.owner) AS owner,
+               coalesce(sum(c.qty) FILTER (WHERE c.bucket = 'sellable'), 0) AS sellable,
+               coalesce(sum(c.qty) FILTER (WHERE c.bucket = 'reserved'), 0) AS reserved,
+               coalesce(sum(c.qty) FILTER (WHERE c.bucket = 'receiving'), 0) AS receiving,
+               coalesce(sum(c.qty) FILTER (WHERE c.bucket = 'unsellable'), 0) AS unsellable,
+               coalesce(sum(c.qty) FILTER (WHERE c.bucket = 'picked'), 0) AS picked,
+               coalesce(sum(c.qty) FILTER (WHERE c.bucket = 'in_transit'), 0) AS in_transit
+          FROM (SELECT u.wh, u.sku, u.owner, wms_bucket(u.kind, u.cond) AS bucket, u.qty
+                  FROM unnest(v_wh, p_skus, v_owner, v_kind, p_conditions, p_qtys) AS u(wh, sku, owner, kind, cond, qty)
+                UNION ALL
+                SELECT u.wh, u.sku, u.owner, 'reserved', -u.qty
+                  FROM unnest(v_res_wh, v_res_sku, v_res_owner, v_res_qty) AS u(wh, sku, owner, qty)) AS c
+         WHERE c.bucket IS NOT NULL
+         GROUP BY c.wh, c.sku
+         ORDER BY c.wh, c.sku
     LOOP
         CONTINUE WHEN r.sellable = 0 AND r.reserved = 0 AND r.receiving = 0 AND r.unsellable = 0
                       AND r.picked = 0 AND r.in_transit = 0;
@@ -189,11 +195,12 @@ BEGIN
         END IF;
     END LOOP;
 
-    SELECT jsonb_object_agg(l.id, jsonb_build_array(l.warehouse_id, l.is_virtual, l.kind, l.code))
-      INTO v_locations FROM locations l WHERE l.id = ANY (p_locations);
-    SELECT jsonb_object_agg(s.id, s.seller_id) INTO v_owners FROM skus s WHERE s.id = ANY (p_skus);
-    RETURN jsonb_build_object('movement_id', v_movement_id, 'postings', v_postings, 'locations', v_locations,
-                              'owners', v_owners, 'reserved', v_reserved);
+    RETURN jsonb_build_object(
+        'movement_id', v_movement_id, 'postings', v_postings, 'warehouses', to_jsonb(v_wh),
+        'virtual', to_jsonb(v_virtual), 'kinds', to_jsonb(v_kind), 'codes', to_jsonb(v_code),
+        'owners', to_jsonb(v_owner),
+        'reserved', jsonb_build_object('warehouses', to_jsonb(v_res_wh), 'skus', to_jsonb(v_res_sku),
+                                       'qtys', to_jsonb(v_res_qty)));
 END
 $fn$;
 """

@@ -212,12 +212,17 @@ def _post_in_one_round_trip(session: Session, values: dict, netted: list[Posting
         if error is None:
             raise
         raise error(exc.orig.diag.message_primary) from None
-    locations = {int(loc_id): _Location(*row) for loc_id, row in result["locations"].items()}
-    owners = {int(sku_id): owner_id for sku_id, owner_id in result["owners"].items()}
+    locations, owners = {}, {}
+    for line, wh_id, is_virtual, loc_kind, code, owner_id in zip(
+        netted, result["warehouses"], result["virtual"], result["kinds"], result["codes"], result["owners"],
+        strict=True,
+    ):
+        locations[line.location_id] = _Location(wh_id, is_virtual, loc_kind, code)
+        owners[line.sku_id] = owner_id
     movement = Movement(id=result["movement_id"], **values)
     by_key = {(line.location_id, line.sku_id, line.lot, line.condition): line for line in netted}
     postings = []
-    for posting_id, loc_id, sku_id, lot, condition in result["postings"]:
+    for posting_id, loc_id, sku_id, lot, condition in sorted(result["postings"]):
         line = by_key[(loc_id, sku_id, lot, condition)]
         postings.append(Posting(
             id=posting_id, movement_id=movement.id, warehouse_id=locations[loc_id].warehouse_id,
@@ -225,7 +230,8 @@ def _post_in_one_round_trip(session: Session, values: dict, netted: list[Posting
             lot=lot, condition=condition, qty=line.qty,
         ))
     leaving: dict[tuple[int, int], int] = {}
-    for wh_id, sku_id, _owner_id, qty in result["reserved"]:
+    reserved = result["reserved"]
+    for wh_id, sku_id, qty in zip(reserved["warehouses"], reserved["skus"], reserved["qtys"], strict=True):
         leaving[(wh_id, sku_id)] = leaving.get((wh_id, sku_id), 0) + qty
     return movement, postings, owners, _level_deltas(netted, locations, leaving)
 
