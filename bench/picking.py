@@ -1,6 +1,6 @@
 """Pick routing and order batching (waves) against baselines and proven optima.
 
-    .venv/bin/python -m bench.picking [--quick] [--seed 0] [--sections routing,multi,batching,exact,scale]
+    .venv/bin/python -m bench.picking [--quick] [--seed 0] [--sections routing,depots,multi,batching,exact,scale]
                                       [--strict]
 
 Instances (generated here, seeded; nothing is downloaded). Every instance's
@@ -36,6 +36,11 @@ What it measures:
    checked independently (Held-Karp up to 12 distinct points, CP-SAT
    add_circuit up to 20); time per list of the program alone and of the
    whole route (with the visiting order).
+1b. depots: single block with the depot anywhere on the front or back cross
+   aisle and picks also at drop points on the cross aisles: every length
+   checked by Held-Karp, every visiting order re-walked; and the heuristics
+   (the standard variants for any depot) against the optimum with the depot
+   on the front cross aisle between aisles 5 and 6.
 2. multi: two blocks: S-shape, largest gap (per block), the best heuristic
    and ours (OR-Tools, PATH_CHEAPEST_ARC + guided local search, solution
    limit 100) against the best known tour: the CP-SAT optimum when proven
@@ -81,6 +86,7 @@ from fulfillment.routing import (
     optimal_route,
     ortools_tour,
     ratliff_rosenthal_length,
+    route_length_mm,
 )
 from fulfillment.routing.tours import _distinct, _matrix, _tour_length
 from wms.facility.rules import LayoutParams
@@ -101,14 +107,14 @@ FULL = {
     "multi_aisles": [10, 20, 30], "multi_sizes": [10, 20, 30, 60], "multi_reps": 5, "long_run_s": 5.0,
     "batch_n": [20, 40, 60, 80, 100], "batch_c": [30, 45, 60, 75], "batch_reps": 3, "storages": ["random", "abc"],
     "exact_n": [10, 15], "exact_c": [30, 45, 60, 75], "exact_reps": 5, "scale_n": [100, 1000, 10000],
-    "plan_time_limit_s": 30.0,
+    "plan_time_limit_s": 30.0, "depot_sizes": [5, 15, 30, 60], "depot_reps": 100, "depot_exact_reps": 100,
 }
 QUICK = {
     "routing_sizes": [5, 15, 30, 60], "routing_reps": 50, "verify_reps": 5, "verify_max": 15,
     "multi_aisles": [10, 30], "multi_sizes": [20, 60], "multi_reps": 2, "long_run_s": 2.0,
     "batch_n": [20, 60, 100], "batch_c": [30, 45, 60, 75], "batch_reps": 1, "storages": ["random", "abc"],
     "exact_n": [10, 15], "exact_c": [30, 45, 60, 75], "exact_reps": 2, "scale_n": [100, 1000],
-    "plan_time_limit_s": 30.0,
+    "plan_time_limit_s": 30.0, "depot_sizes": [5, 15, 30], "depot_reps": 40, "depot_exact_reps": 40,
 }
 
 
@@ -259,6 +265,54 @@ def bench_routing(cfg: dict, seed: int) -> dict:
     out["route_ms_mean_worst"] = max(c["route_ms_mean"] for c in out["cells"])
     out["mismatches"] = sum(c["mismatches"] for c in out["cells"])
     out["verified"] = sum(c["verified_against_exact"] for c in out["cells"])
+    return out
+
+
+def bench_depots(cfg: dict, seed: int) -> dict:
+    """Single block with the depot anywhere: (1) exactness of the program
+    with the depot between aisles on the front or on the back cross aisle
+    and picks on aisles and at drop points on both cross aisles, each length
+    checked by Held-Karp on the true walking distances and each visiting
+    order re-walked; (2) the heuristics (standard variants) against the
+    optimum with the depot on the front cross aisle between aisles 5 and 6."""
+    p = henn_layout()
+    lo, hi = p.cross_aisle_ys()
+    middle = (p.aisle_x(5) + p.aisle_x(6)) // 2
+    out: dict = {"layout": "henn single block", "middle_depot_x_mm": middle, "cells": []}
+    checked = mismatches = rewalk_bad = 0
+    for rep in range(cfg["depot_exact_reps"]):
+        rng, _ = rng_for("depots-exact", rep, seed)
+        depot = (rng.randint(0, p.width_mm), rng.choice((lo, hi)))
+        picks = draw_lines(rng, p, "random", rng.randint(1, 9))
+        picks += [(rng.randint(0, p.width_mm), rng.choice((lo, hi))) for _ in range(rng.randint(1, 3))]
+        route = optimal_route(p, depot, picks)
+        best, proven = exact_tour_length(p, depot, picks)
+        checked += proven
+        mismatches += proven and best != route.distance_mm
+        rewalk_bad += route_length_mm(p, depot, picks, route.order) != route.distance_mm
+    out["exact"] = {"checked": checked, "mismatches": mismatches, "order_rewalk_mismatches": rewalk_bad}
+    rows = []
+    depot = (middle, lo)
+    for size in cfg["depot_sizes"]:
+        gaps = {name: [] for name in [*HEURISTICS, "best-of-4"]}
+        for rep in range(cfg["depot_reps"]):
+            rng, _ = rng_for("depots", size, rep, seed)
+            picks = draw_lines(rng, p, "random", size)
+            best = optimal_route(p, depot, picks).distance_mm
+            walks = {name: h(p, depot, picks).distance_mm for name, h in HEURISTICS.items()}
+            for name, d in walks.items():
+                gaps[name].append(pct(d, best))
+            gaps["best-of-4"].append(pct(min(walks.values()), best))
+        cell = {"picks": size, "lists": cfg["depot_reps"],
+                "gap_pct_mean": {k: round(mean(v), 3) for k, v in gaps.items()},
+                "gap_pct_max": {k: round(max(v), 3) for k, v in gaps.items()}}
+        out["cells"].append(cell)
+        g = cell["gap_pct_mean"]
+        rows.append([size, g["s-shape"], g["return"], g["midpoint"], g["largest-gap"], g["best-of-4"]])
+    print(f"\nSingle block, depot anywhere: {checked} tours checked by Held-Karp, {mismatches} mismatches, "
+          f"{rewalk_bad} visiting orders not as long as claimed")
+    table("Depot between aisles 5 and 6 (front): % above the optimal tour, mean",
+          ["picks", "s-shape", "return", "midpoint", "l-gap", "best-of-4"], rows)
     return out
 
 
@@ -425,8 +479,8 @@ def bench_scale(cfg: dict, seed: int) -> dict:
     return out
 
 
-SECTIONS = {"routing": bench_routing, "multi": bench_multi, "batching": bench_batching, "exact": bench_exact,
-            "scale": bench_scale}
+SECTIONS = {"routing": bench_routing, "depots": bench_depots, "multi": bench_multi, "batching": bench_batching,
+            "exact": bench_exact, "scale": bench_scale}
 
 
 def goals(results: dict) -> dict:
@@ -437,6 +491,12 @@ def goals(results: dict) -> dict:
                                      "met": r["mismatches"] == 0 and r["verified"] > 0}
         out["dp_under_1_ms"] = {"measured": r["dp_ms_mean_worst"], "target": GOALS["dp_mean_ms_max"],
                                 "met": r["dp_ms_mean_worst"] < GOALS["dp_mean_ms_max"]}
+    if "depots" in results:
+        d = results["depots"]["exact"]
+        out["single_block_exact_any_depot"] = {
+            "measured": f"{d['mismatches']} mismatches in {d['checked']} checked, "
+                        f"{d['order_rewalk_mismatches']} bad orders",
+            "met": d["mismatches"] == 0 and d["order_rewalk_mismatches"] == 0 and d["checked"] > 0}
     if "multi" in results:
         m = results["multi"]["ours_gap_pct_mean"]
         out["multi_block_within_1pct"] = {"measured": m, "target": GOALS["multi_block_gap_pct_max"],
