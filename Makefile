@@ -70,7 +70,7 @@ messages: $(STAMP)
 		$(BIN)/pybabel -q extract -F babel.cfg -k N_ -k lazy_gettext --no-location --sort-output \
 			-o $$pkg/translations/messages.pot $$pkg && \
 		$(BIN)/pybabel -q update -i $$pkg/translations/messages.pot -d $$pkg/translations -D messages \
-			--width 120 --ignore-obsolete; \
+			--width 120 --ignore-obsolete --no-fuzzy-matching; \
 	done
 
 translations: $(STAMP)

@@ -26,7 +26,8 @@ TRANSLATED = [
         "stock.html", "sku.html", "asns.html", "asn.html", "asn_new.html", "counts.html", "dashboard.html",
         "layout.html")
 ] + ["fulfillment/templates/fulfillment/" + name for name in (
-    "orders.html", "order.html", "order_new.html", "waves.html", "wave.html")]
+    "orders.html", "order.html", "order_new.html", "waves.html", "wave.html")
+] + ["wms/channels/templates/channels/" + name for name in ("channels.html", "channel.html")]
 # Text that is the same in every language: the product's name, units, an example.
 NOT_WORDS = {"Quayside", "mm", "g", "m", "ms", "MSCU"}
 
