@@ -82,6 +82,7 @@ class Order(Base):
         object_session(self).add(OrderEvent(
             order_id=self.id, from_status=from_status, to_status=status,
             actor_token_id=actor.token_id if actor else None,
+            actor_user_id=actor.user_id if actor else None,
             actor=(actor.name or actor.role) if actor else "system", note=note,
         ))
         self.status = status
@@ -117,6 +118,7 @@ class OrderEvent(Base):
     from_status: Mapped[str | None] = mapped_column(String(16))
     to_status: Mapped[str] = mapped_column(String(16))
     actor_token_id: Mapped[int | None] = mapped_column(ForeignKey("tokens.id"))
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     actor: Mapped[str | None] = mapped_column(String(200))
     note: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -72,6 +72,40 @@ def tokens_create(role, name, seller, warehouses, channel, expires_at: datetime 
     click.echo(raw)
 
 
+@main.group()
+def users() -> None:
+    """People who log in (password, or badge and PIN on a handheld)."""
+
+
+@users.command("create")
+@click.option("--login", required=True)
+@click.option("--name", required=True)
+@click.option("--role", required=True, type=click.Choice(["admin", "operator", "seller"]))
+@click.option("--seller", help="seller code (seller users)")
+@click.option("--warehouse", "warehouses", multiple=True, help="warehouse code (operators; repeatable)")
+@click.option("--password", envvar="WMS_USER_PASSWORD", help="at least 10 characters (or WMS_USER_PASSWORD; "
+              "asked for when neither it nor a badge is given)")
+@click.option("--badge", help="the code on the person's badge (handheld login, with --pin)")
+@click.option("--pin", envvar="WMS_USER_PIN", help="4-8 digits (or WMS_USER_PIN)")
+def users_create(login, name, role, seller, warehouses, password, badge, pin) -> None:
+    """Create a user; the password and PIN are stored only as scrypt hashes."""
+    from wms.auth.users import create_user
+    from wms.errors import DomainError
+
+    if password is None and badge is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    engine, session = open_session()
+    try:
+        user = create_user(session, Principal.system("cli"), login=login, name=name, role=role, seller=seller,
+                           warehouses=list(warehouses), password=password, badge=badge, pin=pin)
+        click.echo(f"user {user.login} ({user.role}) created")
+    except DomainError as exc:
+        raise click.ClickException(f"{exc.detail} {exc.errors or ''}".strip()) from exc
+    finally:
+        session.close()
+        engine.dispose()
+
+
 @main.command()
 def check() -> None:
     """Verify every ledger invariant over the whole database, and the areas'
@@ -140,7 +174,7 @@ def demo(if_empty: bool, seed: int, skus_per_seller: int) -> None:
     finally:
         session.close()
         engine.dispose()
-    click.echo("Demo loaded. Tokens (shown once; keep them):")
+    click.echo("Demo loaded. Logins and API tokens (shown once; keep them):")
     for label, raw in tokens_.items():
         click.echo(f"  {label:<24} {raw}")
 

@@ -97,6 +97,7 @@ def load_demo(
     for extra in extras:  # other packages' demo data (fulfillment's orders of the day)
         extra(session, rng, skus)
     tokens = _tokens(session, admin)
+    tokens.update(_users(session, admin))
     if tokens_file is not None:
         tokens_file.parent.mkdir(parents=True, exist_ok=True)
         tokens_file.write_text("".join(f"{label:<24} {raw}\n" for label, raw in tokens.items()))
@@ -185,6 +186,36 @@ def _open_asns(session: Session, rng: random.Random, skus) -> None:
                         ],
                     },
                 )
+
+
+DEMO_PEOPLE = {"US-LAX": "Maria Lopez", "DE-DUI": "Jonas Becker"}
+
+
+def _users(session: Session, admin: Principal) -> dict[str, str]:
+    """One person per role: an admin, an operator per warehouse (badge and PIN
+    for the handheld, and a password), a user per seller. Their secrets are
+    random and shown once, like the tokens."""
+    import secrets
+
+    from wms.auth.users import create_user
+
+    def password() -> str:
+        return secrets.token_urlsafe(9)
+
+    logins: dict[str, str] = {}
+    secret = password()
+    create_user(session, admin, login="admin", name="Demo Admin", role="admin", password=secret)
+    logins["user admin"] = f"login admin  password {secret}"
+    for code, *_ in WAREHOUSES:
+        login, badge, pin, secret = f"op-{code.lower()}", f"OP-{code}-1", f"{secrets.randbelow(10**4):04d}", password()
+        create_user(session, admin, login=login, name=DEMO_PEOPLE.get(code, f"Operator {code}"), role="operator",
+                    warehouses=[code], password=secret, badge=badge, pin=pin)
+        logins[f"user operator {code}"] = f"badge {badge}  PIN {pin}  (or login {login}  password {secret})"
+    for code, name, _families in SELLERS:
+        login, secret = code.lower(), password()
+        create_user(session, admin, login=login, name=f"{name} staff", role="seller", seller=code, password=secret)
+        logins[f"user seller {code}"] = f"login {login}  password {secret}"
+    return logins
 
 
 def _tokens(session: Session, admin: Principal) -> dict[str, str]:

@@ -94,7 +94,10 @@ def claim_key(on_error=problem_from) -> Response | None:
         return None
     if not _valid_key(key):
         return on_error(BadRequest(f"{HEADER} must be 1-255 printable characters", {HEADER: "invalid"}))
-    token_id = g.principal.token_id
+    # A key is the API token's, or (a web form of a logged-in person) the user's.
+    owner = {"token_id": g.principal.token_id} if g.principal.token_id is not None \
+        else {"user_id": g.principal.user_id}
+    (owner_column, owner_id), = owner.items()
     request_hash = _request_hash(form=form_field is not None)
     session = get_session()
     if session.in_transaction():
@@ -104,15 +107,15 @@ def claim_key(on_error=problem_from) -> Response | None:
     insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(_keys)
     key_id = session.execute(
         insert.values(
-            token_id=token_id, key=key, request_hash=request_hash, method=request.method,
+            **owner, key=key, request_hash=request_hash, method=request.method,
             path=request.full_path[:500], status="in_flight", locked_at=now, created_at=now,
         )
-        .on_conflict_do_nothing(index_elements=["token_id", "key"])
+        .on_conflict_do_nothing(index_elements=[owner_column, "key"])
         .returning(_keys.c.id)
     ).scalar()
     if key_id is None:
         row = session.scalars(
-            select(IdempotencyKey).where(IdempotencyKey.token_id == token_id, IdempotencyKey.key == key)
+            select(IdempotencyKey).where(getattr(IdempotencyKey, owner_column) == owner_id, IdempotencyKey.key == key)
         ).one()
         outcome = _existing(session, row, request_hash, on_error)
         if isinstance(outcome, Response):

@@ -21,11 +21,15 @@ class IdempotencyKey(Base):
     __tablename__ = "idempotency_keys"
     __table_args__ = (
         UniqueConstraint("token_id", "key"),
+        UniqueConstraint("user_id", "key"),
         CheckConstraint("status IN ('in_flight', 'completed')", name="status"),
+        # A key belongs to the API token that sent it, or to the person whose web form carried it.
+        CheckConstraint("(token_id IS NULL) <> (user_id IS NULL)", name="one_owner"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    token_id: Mapped[int] = mapped_column(ForeignKey("tokens.id", ondelete="CASCADE"))
+    token_id: Mapped[int | None] = mapped_column(ForeignKey("tokens.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(String(255))
     request_hash: Mapped[str] = mapped_column(String(64))
     method: Mapped[str] = mapped_column(String(8))

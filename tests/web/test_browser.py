@@ -54,7 +54,8 @@ def test_an_operator_receives_a_unit_by_scanning_its_barcode(live_server, commit
         try:
             page = browser.new_page(viewport={"width": 412, "height": 900})  # a phone held upright
             page.goto(f"{base}/receive/{asn_id}")
-            page.fill("#token", token)  # the login page, then back to the ASN
+            page.click("summary")  # the login page: "Log in with an API token", then back to the ASN
+            page.fill("#token", token)
             with page.expect_navigation():
                 page.press("#token", "Enter")
             assert page.evaluate("document.activeElement.id") == "barcode"

@@ -1,12 +1,19 @@
-"""Routes: /tokens."""
+"""Routes: /tokens (machines) and /users (people)."""
 from flask_smorest import Blueprint
 
-from wms.auth import services
-from wms.auth.schemas import CreateTokenSchema, TokenInfoSchema, TokenSchema
+from wms.auth import services, users
+from wms.auth.schemas import (
+    CreateTokenSchema,
+    CreateUserSchema,
+    TokenInfoSchema,
+    TokenSchema,
+    UpdateUserSchema,
+    UserSchema,
+)
 from wms.http import PageArgsSchema, current_principal, get_session, list_page
 from wms.schemas import page_of
 
-blp = Blueprint("tokens", __name__, description="API tokens (admin)")
+blp = Blueprint("tokens", __name__, description="API tokens for machines and users for people (admin)")
 
 
 @blp.post("/tokens")
@@ -27,3 +34,26 @@ def create_token(data):
 @blp.response(200, page_of(TokenInfoSchema))
 def list_tokens(args):
     return list_page(args, services.list_tokens)
+
+
+@blp.post("/users")
+@blp.arguments(CreateUserSchema)
+@blp.response(201, UserSchema)
+def create_user(data):
+    session = get_session()
+    return users.user_view(session, users.create_user(session, current_principal(), **data))
+
+
+@blp.get("/users")
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, page_of(UserSchema))
+def list_users(args):
+    return list_page(args, users.list_users, views=lambda session, rows: [users.user_view(session, u) for u in rows])
+
+
+@blp.patch("/users/<int:user_id>")
+@blp.arguments(UpdateUserSchema)
+@blp.response(200, UserSchema)
+def update_user(data, user_id):
+    session = get_session()
+    return users.user_view(session, users.update_user(session, current_principal(), user_id, data))

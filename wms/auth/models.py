@@ -1,9 +1,12 @@
-"""API tokens. Only a SHA-256 hash of a token is stored."""
+"""Who may act: API tokens for machines (only a SHA-256 hash of a token is
+stored), users for people (a password, or a badge and PIN on a handheld,
+hashed with scrypt), and the login throttle that slows guessing down."""
 from __future__ import annotations
 
 from datetime import datetime
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Column,
     ForeignKey,
@@ -46,3 +49,55 @@ class Token(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     warehouses: Mapped[list[Warehouse]] = relationship(secondary=token_warehouses, lazy="selectin")
+
+
+USER_ROLES = ("admin", "operator", "seller")
+
+user_warehouses = Table(
+    "user_warehouses",
+    Base.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("warehouse_id", ForeignKey("warehouses.id"), primary_key=True),
+)
+
+
+class User(Base):
+    """A person: a name on every movement and status change they make."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("role IN ('admin', 'operator', 'seller')", name="role"),
+        CheckConstraint("role <> 'seller' OR seller_id IS NOT NULL", name="seller_scope"),
+        CheckConstraint("password_hash IS NOT NULL OR (badge IS NOT NULL AND pin_hash IS NOT NULL)",
+                        name="can_log_in"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    seller_id: Mapped[int | None] = mapped_column(ForeignKey("sellers.id"), index=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    # Printed on the person's badge and scanned at the handheld; the PIN is the secret.
+    badge: Mapped[str | None] = mapped_column(String(64), unique=True)
+    pin_hash: Mapped[str | None] = mapped_column(String(255))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped when the password, PIN or access changes: older web sessions end.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    warehouses: Mapped[list[Warehouse]] = relationship(secondary=user_warehouses, lazy="selectin")
+
+
+class LoginThrottle(Base):
+    """Failed logins per key ("login:<name>", "badge:<code>", "ip:<address>")
+    within a window; past the limit the key is locked for a while. Kept in
+    the database so that every worker process sees the same count."""
+
+    __tablename__ = "login_throttles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)

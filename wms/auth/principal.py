@@ -20,6 +20,8 @@ class Principal:
     warehouse_ids: frozenset[int] = field(default_factory=frozenset)
     channel_id: int | None = None
     name: str = ""
+    # The person acting (a logged-in user), recorded with what they do.
+    user_id: int | None = None
 
     @classmethod
     def system(cls, name: str = "system") -> Principal:

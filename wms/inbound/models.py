@@ -102,4 +102,5 @@ class Receipt(Base):
     # The lot had less shelf life left than the seller's minimum (received with a warning).
     short_dated: Mapped[bool] = mapped_column(default=False, server_default=false())
     actor_token_id: Mapped[int | None] = mapped_column(ForeignKey("tokens.id"))
+    actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -254,6 +254,7 @@ def receive_units(
             reason=reason,
             short_dated=any(w.code == "short_shelf_life" for w in warnings),
             actor_token_id=actor.token_id,
+            actor_user_id=actor.user_id,
         )
         session.add(receipt)
         if condition == "good":

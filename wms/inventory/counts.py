@@ -147,6 +147,7 @@ def approve_count(session: Session, actor: Principal, count_id: int, *, approve:
         count.status = "done"
         count.approved_at = utcnow()
         count.approved_by_token_id = actor.token_id
+        count.approved_by_user_id = actor.user_id
         session.flush()
         return count
 

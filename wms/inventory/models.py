@@ -110,6 +110,7 @@ class Count(Base):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     approved_by_token_id: Mapped[int | None] = mapped_column(ForeignKey("tokens.id"))
+    approved_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     locations: Mapped[list[CountLocation]] = relationship(order_by="CountLocation.id", lazy="selectin")
     lines: Mapped[list[CountLine]] = relationship(order_by="CountLine.id", lazy="selectin")

@@ -58,6 +58,18 @@ class Movement(Base):
     )
 
 
+class MovementUser(Base):
+    """The person who made a movement (a logged-in user; an API token is on
+    the movement itself). A row of its own, written with the movement, so
+    that the one-statement posting path stays as it is."""
+
+    __tablename__ = "movement_users"
+
+    movement_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), ForeignKey("movements.id"),
+                                             primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+
+
 class Posting(Base):
     __tablename__ = "postings"
     __table_args__ = (

@@ -30,6 +30,7 @@ from wms.ledger.models import (
     MOVEMENT_KINDS,
     Balance,
     Movement,
+    MovementUser,
     Posting,
     Reservation,
     StockLevel,
@@ -162,6 +163,8 @@ def post_movement(
         }
         post = _post_in_one_round_trip if _one_round_trip(session) else _post_by_statements
         movement, postings, owners, deltas = post(session, values, netted, consume)
+        if actor is not None and actor.user_id is not None:
+            session.execute(insert(MovementUser).values(movement_id=movement.id, user_id=actor.user_id))
         announce_levels(session, [
             LevelChange(wh_id, sku_id, owners[sku_id], changed) for (wh_id, sku_id), changed in sorted(deltas.items())
         ])

@@ -1,12 +1,14 @@
-"""Logging in with an API token, logging out, and the home screen."""
+"""Logging in (badge and PIN, login and password, or an API token),
+logging out, and the home screen."""
 from __future__ import annotations
 
 from flask import g, redirect, request, session, url_for
 
 from wms.auth.services import authenticate
+from wms.auth.users import LoginThrottled, login_with_badge, login_with_password
 from wms.errors import Unauthenticated
 from wms.extensions import page_sections
-from wms.web.guard import TOKEN, csrf_token, notice, safe_next
+from wms.web.guard import TOKEN, USER, csrf_token, notice, safe_next
 from wms.web.pages import db, render
 
 
@@ -20,25 +22,48 @@ def home():
 
 def login_form():
     csrf_token()  # the login form is CSRF-protected too
-    return render("login.html", next=safe_next(request.args.get("next")))
+    return render("login.html", next=safe_next(request.args.get("next")), mode=request.args.get("with", "badge"))
 
 
 def login():
-    raw = request.form.get("token", "").strip()
-    target = safe_next(request.form.get("next"))
-    if not raw:
-        return render("login.html", 401, error=Unauthenticated("Scan or paste your token."), next=target)
+    """A person logs in with a badge and PIN (handhelds) or a login and
+    password; a machine's API token still works for scripts and old badges."""
+    form = request.form
+    target = safe_next(form.get("next"))
+    client = request.remote_addr or ""
+    mode = "token" if "token" in form else "password" if "password" in form else "badge"
     try:
-        principal = authenticate(db(), raw)
-    except Unauthenticated:
-        return render("login.html", 401, next=target, error=Unauthenticated(
-            "That token is not valid: it is unknown, revoked or expired."))
+        if mode == "token":
+            raw = form.get("token", "").strip()
+            if not raw:
+                raise Unauthenticated("Scan or paste your token.")
+            try:
+                principal = authenticate(db(), raw)
+            except Unauthenticated as error:
+                raise Unauthenticated("That token is not valid: it is unknown, revoked or expired.") from error
+        elif mode == "password":
+            if not form.get("login", "").strip() or not form.get("password"):
+                raise Unauthenticated("Type your login and your password.")
+            user = login_with_password(db(), form["login"], form["password"], client=client)
+        else:
+            if not form.get("badge", "").strip() or not form.get("pin", "").strip():
+                raise Unauthenticated("Scan your badge, then type your PIN.")
+            user = login_with_badge(db(), form["badge"], form["pin"].strip(), client=client)
+    except (Unauthenticated, LoginThrottled) as error:
+        if isinstance(error, Unauthenticated) and error.detail == "unknown login or wrong password":
+            error = Unauthenticated("That badge and PIN do not match." if mode == "badge"
+                                    else "That login and password do not match.")
+        return render("login.html", error.status, error=error, next=target, mode=mode)
     # A new session: nothing from before the login (its CSRF token included) survives.
     session.clear()
-    session[TOKEN] = raw
+    if mode == "token":
+        session[TOKEN] = form["token"].strip()
+        name = principal.name or principal.role
+    else:
+        session[USER] = [user.id, user.session_epoch]
+        name = user.name
     csrf_token()
-    return redirect(target or url_for("web.home", **notice(f"Logged in as {principal.name or principal.role}.")),
-                    code=303)
+    return redirect(target or url_for("web.home", **notice(f"Logged in as {name}.")), code=303)
 
 
 def logout():

@@ -18,6 +18,7 @@ from werkzeug.serving import make_server
 from tests.factories import ADMIN, make_world
 from wms.app import create_app
 from wms.auth.services import create_token
+from wms.auth.users import create_user
 from wms.config import Settings
 from wms.db import make_sessionmaker
 
@@ -30,7 +31,7 @@ PHONE = {
                   "Chrome/120.0 Mobile Safari/537.36",
 }
 
-pytestmark = [pytest.mark.browser]
+BADGE, PIN = "OP-0001", "4821"  # Maria Lopez, operator of WH1
 
 
 def pytest_collection_modifyitems(items):
@@ -88,6 +89,7 @@ class Phone:
 @pytest.fixture
 def served(committed_db):
     """serve(setup) -> (base URL, operator token of WH1, what setup(session, world) returned): the world
+    and Maria (badge BADGE, PIN PIN)
     made and committed, then setup's own data, then the app on a real HTTP server."""
     url, engine = committed_db
     servers = []
@@ -96,6 +98,8 @@ def served(committed_db):
         with make_sessionmaker(engine)() as session:
             world = make_world(session)
             _token, raw = create_token(session, ADMIN, name="dock 1", role="operator", warehouses=["WH1"])
+            create_user(session, ADMIN, login="maria", name="Maria Lopez", role="operator", warehouses=["WH1"],
+                        badge=BADGE, pin=PIN)
             extra = setup(session, world) if setup else None
             session.commit()
         app = create_app({"WMS_SETTINGS": Settings(database_url=url)})
@@ -127,6 +131,17 @@ def phone():
 
 def login_with_token(device: Phone, token: str, path: str = "/") -> None:
     device.open(path)
+    device.page.click("summary")
     device.page.fill("#token", token)
     with device.page.expect_navigation():
         device.page.press("#token", "Enter")
+
+
+def login(device: Phone, path: str = "/") -> None:
+    """Maria scans her badge (Enter moves on to the PIN) and types her PIN."""
+    device.open(path)
+    assert device.focused() == "badge"
+    device.type(BADGE)
+    device.page.keyboard.press("Enter")
+    assert device.focused() == "pin"
+    device.scan(PIN)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from tests.factories import SkuFactory
 from tests.web.conftest import asn_lines
 from tests.web.conftest import new_asn as _new_asn
-from tests.web.handheld.conftest import login_with_token
+from tests.web.handheld.conftest import login
 from wms.db import make_sessionmaker
 
 
@@ -21,7 +21,7 @@ def _setup(session, world) -> dict:
 def test_a_slip_on_the_quantity_is_asked_about_and_a_tapped_reason_receives_it(served, phone, committed_db):
     base, token, asns = served(_setup)
     device = phone(base)
-    login_with_token(device, token, f"/receive/{asns['main']}")
+    login(device, f"/receive/{asns['main']}")
     assert device.focused() == "barcode"
 
     device.page.fill("#qty", "5000")  # the slip: a quantity typed (or a barcode scanned) into the wrong field
@@ -46,7 +46,7 @@ def test_a_slip_on_the_quantity_is_asked_about_and_a_tapped_reason_receives_it(s
 def test_an_item_not_on_the_asn_and_an_expired_lot_are_stopped_at_the_dock(served, phone, committed_db):
     base, token, asns = served(_setup)
     device = phone(base)
-    login_with_token(device, token, f"/receive/{asns['main']}")
+    login(device, f"/receive/{asns['main']}")
 
     device.scan("BA-2")
     assert device.message().startswith("warn: A-2 (")
