@@ -55,6 +55,15 @@ class ConfirmationRequired(Conflict):
         self.code = code
 
 
+class Blocked(Conflict):
+    """What the current state of things forbids (a scan already put away
+    cannot be undone); its code names the reason."""
+
+    def __init__(self, code: str, detail: str, errors: dict | None = None):
+        super().__init__(detail, errors)
+        self.code = code
+
+
 class IdempotencyKeyInUse(Conflict):
     code, title = "idempotency_key_in_use", "Idempotency key in use"
 

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import SkuFactory
-from tests.web.conftest import asn_lines, forms_of, message_of, movement_count, new_asn, stock
+from tests.web.conftest import asn_lines, forms_of, message_of, movement_count, new_asn, stock, text_of
 from wms.catalog.models import Sku
 from wms.inbound.models import Receipt
 
@@ -110,3 +110,27 @@ def test_a_short_dated_lot_is_received_with_an_amber_warning(screen, tokens, ses
     assert message.startswith("warn: Received 1 × MILK (good). Warning: Lot S1 expires on")
     assert "under ACME's minimum of 60" in message
     assert asn_lines(session, asn_id)["MILK"] == (10, 1, 0)
+
+
+def test_the_last_scans_are_listed_and_one_tap_undoes_one(screen, tokens, session, asn_id):
+    browser = screen(tokens.wh1_operator)
+    browser.submit(f"/receive/{asn_id}", barcode="BA-1", qty=3)
+    page = browser.follow(browser.submit(f"/receive/{asn_id}", barcode="BA-1", qty=2))
+    undo_forms = [f for f in posts(browser, page) if "/undo/" in f.action]
+    assert len(undo_forms) == 2  # newest first
+    assert "2 × A-1" in text_of(page.get_data(as_text=True)).split("Your last scans")[1]
+    other_tab = browser.get(f"/receive/{asn_id}")
+
+    sent = browser.send(undo_forms[0])
+
+    assert sent.status_code == 303
+    after = browser.follow(sent)
+    assert message_of(after) == "ok: Undone: 2 × A-1 taken back out."
+    assert asn_lines(session, asn_id)["A-1"] == (24, 3, 0)
+    assert len([f for f in posts(browser, after) if "/undo/" in f.action]) == 1
+    assert "undone" in text_of(after.get_data(as_text=True))
+    again = browser.send(undo_forms[0])  # the same form again replays the answer
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    stale = browser.send(browser.form(other_tab, undo_forms[0].action))  # a tap on a stale second tab
+    assert stale.status_code == 409
+    assert message_of(stale).startswith("error: This scan was undone at")

@@ -4,7 +4,14 @@ from flask_smorest import Blueprint
 from wms.http import ProblemSchema, current_principal, get_session, list_page
 from wms.idempotency import requires_idempotency_key
 from wms.inbound import services
-from wms.inbound.schemas import AsnQuerySchema, AsnSchema, CreateAsnSchema, ReceiptSchema, ReceivedSchema
+from wms.inbound.schemas import (
+    AsnQuerySchema,
+    AsnSchema,
+    CreateAsnSchema,
+    ReceiptRecordSchema,
+    ReceiptSchema,
+    ReceivedSchema,
+)
 from wms.inbound.views import asn_view, asn_views
 from wms.schemas import page_of
 
@@ -44,6 +51,18 @@ def receive(data, asn_id):
     done = services.receive_units(session, current_principal(), asn_id, **data)
     return {**asn_view(session, done.asn), "receipt": done.receipt,
             "warnings": [{"code": w.code, "detail": w.detail} for w in done.warnings]}
+
+
+@blp.post("/asns/<int:asn_id>/receipts/<int:receipt_id>/reverse")
+@requires_idempotency_key
+@blp.response(200, ReceiptRecordSchema)
+@blp.alt_response(409, schema=ProblemSchema, description="not_your_scan, already_undone, undo_expired or "
+                  "already_moved (the units were put away)")
+def reverse(asn_id, receipt_id):
+    """Undo a scan (its maker or an admin, for a few minutes): a new movement
+    takes the units back out; the receipt stays, marked reversed."""
+    session = get_session()
+    return services.reverse_receipt(session, current_principal(), asn_id, receipt_id)
 
 
 @blp.post("/asns/<int:asn_id>/close")

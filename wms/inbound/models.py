@@ -101,6 +101,10 @@ class Receipt(Base):
     reason: Mapped[str | None] = mapped_column(String(200))
     # The lot had less shelf life left than the seller's minimum (received with a warning).
     short_dated: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # An undo: when, and the movement that took the units back out.
+    reversed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reversal_movement_id: Mapped[int | None] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("movements.id"))
     actor_token_id: Mapped[int | None] = mapped_column(ForeignKey("tokens.id"))
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

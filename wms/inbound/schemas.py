@@ -106,6 +106,8 @@ class ReceiptRecordSchema(Schema):
     unplanned = fields.Boolean()
     reason = fields.String(allow_none=True)
     short_dated = fields.Boolean()
+    created_at = fields.DateTime()
+    reversed_at = fields.DateTime(allow_none=True, metadata={"description": "when the scan was undone"})
 
 
 class ReceivedSchema(AsnSchema):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
@@ -18,10 +18,20 @@ from wms.auth.principal import Principal
 from wms.catalog.models import Lot, Seller, Sku
 from wms.catalog.services import owning_seller, resolve_barcode, resolve_sku
 from wms.db import transaction, utcnow
-from wms.errors import ConfirmationRequired, Conflict, InvalidState, NotFound, Refused, ValidationFailed
+from wms.errors import (
+    Blocked,
+    ConfirmationRequired,
+    Conflict,
+    InsufficientStock,
+    InvalidState,
+    NotFound,
+    Refused,
+    ValidationFailed,
+)
 from wms.facility.models import Warehouse
 from wms.facility.services import resolve_warehouse, station, virtual_location
 from wms.inbound.models import RECEIPT_CONFIRMATIONS, TRANSPORT_MODES, Asn, AsnLine, Receipt
+from wms.inventory.models import Task
 from wms.inventory.tasks import create_putaway_tasks
 from wms.ledger.rules import PostingLine
 from wms.ledger.services import change_expected, post_movement
@@ -335,6 +345,88 @@ def _confirm_over_receipt(line: AsnLine, item: Sku, qty: int, tolerance_pct: int
         )
     if not reason:
         raise ValidationFailed(reason=f"say why {after - line.expected_qty} units over the ASN are received")
+
+
+UNDO_WINDOW = timedelta(minutes=10)
+
+
+def reverse_receipt(session: Session, actor: Principal, asn_id: int, receipt_id: int) -> Receipt:
+    """Undo a scan: a new movement takes its units back out to the inbound
+    location (the receipt is marked, never edited away), the line's counts
+    and the expected stock go back, and its putaway work shrinks. Only the
+    person (or token) who scanned it, or an admin, within UNDO_WINDOW, while
+    the ASN is open and the units are still where the scan put them."""
+    actor.require("admin", "operator")
+    with transaction(session):
+        asn = get_asn(session, actor, asn_id, for_update=True)
+        receipt = session.scalar(select(Receipt).where(Receipt.id == receipt_id, Receipt.asn_id == asn.id)
+                                 .with_for_update())
+        if receipt is None:
+            raise NotFound("receipt not found")
+        mine = (actor.user_id is not None and receipt.actor_user_id == actor.user_id) or \
+            (actor.user_id is None and actor.token_id is not None and receipt.actor_token_id == actor.token_id)
+        if not (mine or actor.is_admin):
+            raise Blocked("not_your_scan", "only the person who made a scan (or an admin) can undo it")
+        if receipt.reversed_at is not None:
+            raise Blocked("already_undone", f"this scan was undone at {receipt.reversed_at:%H:%M}")
+        if asn.status not in OPEN_STATUSES:
+            raise InvalidState(f"ASN {asn.reference} is {asn.status}")
+        if receipt.created_at < utcnow() - UNDO_WINDOW:
+            raise Blocked("undo_expired", f"a scan can be undone for {UNDO_WINDOW.seconds // 60} minutes; "
+                                          "correct it with a count or an adjustment")
+        line = session.get(AsnLine, receipt.asn_line_id)
+        sku = session.get(Sku, line.sku_id)
+        qty = receipt.qty
+        where = "dock" if receipt.condition == "good" else "quarantine"
+        place = station(session, asn.warehouse_id, where)
+        if receipt.condition == "good":
+            _shrink_putaway_work(session, asn, line, qty, sku)
+        try:
+            movement = post_movement(
+                session, warehouse_id=asn.warehouse_id, kind="receipt", actor=actor, reason="undo",
+                reference=f"asn:{asn.reference}:undo:{receipt.id}",
+                lines=[PostingLine(place.id, line.sku_id, -qty, line.lot, receipt.condition),
+                       PostingLine(virtual_location(session, asn.warehouse_id, "inbound").id, line.sku_id, qty,
+                                   line.lot, receipt.condition)],
+            )
+        except InsufficientStock as exc:
+            raise Blocked("already_moved", f"the {qty} × {sku.code} of this scan are no longer all in the "
+                                           f"{where}: they cannot be undone") from exc
+        outstanding_before = line.outstanding
+        line.received_qty -= qty
+        if receipt.condition == "damaged":
+            line.damaged_qty -= qty
+        change_expected(session, warehouse_id=asn.warehouse_id, sku_id=line.sku_id, owner_id=asn.seller_id,
+                        delta=line.outstanding - outstanding_before)
+        receipt.reversed_at = utcnow()
+        receipt.reversal_movement_id = movement.id
+        session.flush()
+        return receipt
+
+
+def _shrink_putaway_work(session: Session, asn: Asn, line: AsnLine, qty: int, sku: Sku) -> None:
+    """Take qty units off the ASN's open putaway tasks of this SKU and lot
+    (newest first); refused when fewer are still waiting to be put away."""
+    tasks = list(session.scalars(
+        select(Task).where(Task.type == "putaway", Task.status == "open", Task.source_type == "asn",
+                           Task.source_id == asn.id, Task.sku_id == line.sku_id, Task.lot == line.lot)
+        .order_by(Task.id.desc()).with_for_update()))
+    if sum(t.qty_open for t in tasks) < qty:
+        raise Blocked("already_moved", f"some of these {qty} × {sku.code} have been put away: the scan "
+                                       "cannot be undone")
+    left = qty
+    for task in tasks:
+        take = min(left, task.qty_open)
+        if take == task.qty_open:
+            if task.qty_done:
+                task.qty, task.status, task.completed_at = task.qty_done, "done", utcnow()
+            else:
+                task.status = "cancelled"
+        else:
+            task.qty -= take
+        left -= take
+        if not left:
+            break
 
 
 def _line_for(asn: Asn, sku_id: int, lot: str) -> AsnLine | None:

@@ -2,13 +2,15 @@
 per kind of code, whatever the number of ASNs)."""
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from wms.auth.principal import Principal
 from wms.catalog.models import Seller, Sku
-from wms.db import codes_of
+from wms.db import codes_of, utcnow
 from wms.facility.models import Warehouse
-from wms.inbound.models import Asn
-from wms.inbound.services import discrepancies
+from wms.inbound.models import Asn, AsnLine, Receipt
+from wms.inbound.services import OPEN_STATUSES, UNDO_WINDOW, discrepancies
 
 
 def asn_views(session: Session, asns: list[Asn], *, with_report: bool = False) -> list[dict]:
@@ -52,3 +54,22 @@ def asn_views(session: Session, asns: list[Asn], *, with_report: bool = False) -
 
 def asn_view(session: Session, asn: Asn, *, with_report: bool = False) -> dict:
     return asn_views(session, [asn], with_report=with_report)[0]
+
+
+def recent_scans(session: Session, actor: Principal, asn: Asn, limit: int = 5) -> list[dict]:
+    """The last scans this person (or token) made on an ASN, newest first,
+    with whether each can still be undone: one query."""
+    mine = Receipt.actor_user_id == actor.user_id if actor.user_id is not None else \
+        Receipt.actor_token_id == actor.token_id
+    rows = session.execute(
+        select(Receipt, Sku.code, Sku.name, AsnLine.lot)
+        .join(AsnLine, AsnLine.id == Receipt.asn_line_id).join(Sku, Sku.id == AsnLine.sku_id)
+        .where(Receipt.asn_id == asn.id, mine).order_by(Receipt.id.desc()).limit(limit)
+    ).all()
+    since = utcnow() - UNDO_WINDOW
+    return [
+        {"id": r.id, "qty": r.qty, "sku": code, "name": name, "lot": lot or None, "condition": r.condition,
+         "created_at": r.created_at, "reversed_at": r.reversed_at, "reason": r.reason,
+         "undoable": r.reversed_at is None and r.created_at >= since and asn.status in OPEN_STATUSES}
+        for r, code, name, lot in rows
+    ]

@@ -4,11 +4,14 @@ closing it with its discrepancy report."""
 from __future__ import annotations
 
 from flask import request
+from sqlalchemy import select
 
+from wms.catalog.models import Sku
 from wms.catalog.services import get_sku, list_skus
 from wms.errors import ConfirmationRequired, DomainError, Refused
-from wms.inbound.services import OPEN_STATUSES, close_asn, get_asn, list_asns, receive_units
-from wms.inbound.views import asn_view, asn_views
+from wms.inbound.models import AsnLine
+from wms.inbound.services import OPEN_STATUSES, close_asn, get_asn, list_asns, receive_units, reverse_receipt
+from wms.inbound.views import asn_view, asn_views, recent_scans
 from wms.web.forms import RECEIVE_FORM, load_form
 from wms.web.pages import db, done, principal, render
 
@@ -49,7 +52,8 @@ def receive_screen(asn_id: int, *, error: DomainError | None = None, form=None):
         doubt = {"code": error.code, "values": values, "confirm": ",".join([*confirmed, error.code]),
                  "reasons": OVER_RECEIPT_REASONS if error.code == "over_receipt" else ()}
     return render("receive.html", error.status if error else 200, error=error, asn=asn_view(db(), asn),
-                  is_open=asn.status in OPEN_STATUSES, tracked=tracked, form=form, doubt=doubt)
+                  is_open=asn.status in OPEN_STATUSES, tracked=tracked, form=form, doubt=doubt,
+                  recent=recent_scans(db(), actor, asn))
 
 
 def receive(asn_id: int):
@@ -64,6 +68,20 @@ def receive(asn_id: int):
         warning = " ".join(w.detail[:1].upper() + w.detail[1:] + "." for w in received.warnings)
         return done("web.receive_screen", f"{text} Warning: {warning}", kind="warn", asn_id=asn_id)
     return done("web.receive_screen", text, asn_id=asn_id)
+
+
+def undo(asn_id: int, receipt_id: int):
+    try:
+        receipt = reverse_receipt(db(), principal(), asn_id, receipt_id)
+    except DomainError as error:
+        return receive_screen(asn_id, error=error)
+    return done("web.receive_screen", f"Undone: {receipt.qty} × {_sku_of(receipt)} taken back out.",
+                asn_id=asn_id)
+
+
+def _sku_of(receipt) -> str:
+    return db().scalar(select(Sku.code).join(AsnLine, AsnLine.sku_id == Sku.id)
+                       .where(AsnLine.id == receipt.asn_line_id))
 
 
 def _item(asn, data: dict) -> str:

@@ -19,6 +19,7 @@ ROUTES = [
     ("/receive", "asn_list", receiving.asn_list, GET),
     ("/receive/<int:asn_id>", "receive_screen", receiving.receive_screen, GET),
     ("/receive/<int:asn_id>", "receive", form_idempotency_key(receiving.receive), POST),
+    ("/receive/<int:asn_id>/undo/<int:receipt_id>", "undo_receipt", form_idempotency_key(receiving.undo), POST),
     ("/receive/<int:asn_id>/close", "close_screen", receiving.close_screen, GET),
     ("/receive/<int:asn_id>/close", "close", form_idempotency_key(receiving.close), POST),
     ("/putaway", "putaway_list", putaway.task_list, GET),

@@ -53,6 +53,11 @@ def test_an_item_not_on_the_asn_and_an_expired_lot_are_stopped_at_the_dock(serve
     assert device.focused() == "barcode"
     device.scan("BA-1")  # scanning on drops the doubtful scan
     assert device.message() == "ok: Received 1 × A-1 (good)."
+    device.scan("BA-1")
+    device.tap("#recent li:first-child button")  # that second one was a double scan: undo it
+    assert device.message() == "ok: Undone: 1 × A-1 taken back out."
+    assert device.focused() == "barcode"
+    device.shot("receive-recent-scans-undo")
 
     device.open(f"/receive/{asns['milk']}")
     device.page.fill("#lot", "OLD-7")
