@@ -64,7 +64,7 @@ check: $(STAMP)
 # into each package's messages.pot and merges them into its .po files (then
 # translate the new entries); `make translations` compiles the .mo files,
 # which are committed beside the .po files.
-BABEL_PACKAGES := wms fulfillment
+BABEL_PACKAGES := wms fulfillment slotting
 messages: $(STAMP)
 	for pkg in $(BABEL_PACKAGES); do \
 		$(BIN)/pybabel -q extract -F babel.cfg -k N_ -k lazy_gettext --no-location --sort-output \

@@ -94,6 +94,7 @@ def _homes(session, *, warehouse_id, sku_id):
 def register() -> Extension:
     from slotting.api import blp
     from slotting.demo import demo_slotting
+    from slotting.layout_measure import layout_measures
 
     return Extension(
         name="slotting",
@@ -102,4 +103,5 @@ def register() -> Extension:
         model_modules=["slotting.models"],
         subscribe=_subscribe,
         demo=demo_slotting,
+        page_sections={"layout_measures": layout_measures},
     )

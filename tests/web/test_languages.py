@@ -16,7 +16,7 @@ from tests.factories import ADMIN
 from tests.web.conftest import new_asn, new_order, text_of
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("wms", "fulfillment")
+PACKAGES = ("wms", "fulfillment", "slotting")
 # Templates whose every string goes through the catalogue. The handheld
 # screens' templates (receive, close, putaway, pick, home, login) are not
 # marked yet: they are not in this list.

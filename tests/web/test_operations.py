@@ -198,3 +198,33 @@ def test_a_wave_with_nothing_to_plan_is_a_clear_error(screen, tokens, world):
 
     assert response.status_code == 409
     assert message_of(response) == "error: No allocated orders wait for a wave with these filters"
+
+
+def test_the_layout_map_shows_the_latest_slotting_plans_moves(screen, tokens, world, session):
+    from sqlalchemy import select
+
+    from slotting.models import SlottingMove, SlottingPlan
+    from wms.catalog.models import Sku
+    from wms.facility.models import Location
+
+    def loc(code: str) -> int:
+        return session.scalar(select(Location.id).where(Location.warehouse_id == world.wh1.id, Location.code == code))
+
+    sku = session.scalar(select(Sku.id).where(Sku.code == "A-1"))
+    plan = SlottingPlan(warehouse_id=world.wh1.id, status="done")
+    session.add(plan)
+    session.flush()
+    session.add_all([
+        SlottingMove(plan_id=plan.id, seq=1, sku_id=sku, from_location_id=loc("A01-01-1"),
+                     to_location_id=loc("A02-03-1"), qty=10),
+        SlottingMove(plan_id=plan.id, seq=2, sku_id=sku, from_location_id=loc("A02-03-2"),
+                     to_location_id=loc("A01-01-2"), qty=1),
+    ])
+    session.commit()
+
+    html = screen(tokens.wh1_operator).get("/layout?warehouse=WH1&measure=slotting").get_data(as_text=True)
+
+    found = re.findall(r'fill="(#[0-9a-f]{6})" stroke="[^"]+" stroke-width="\d+" data-bay="([A-Z]\d\d-\d\d)"', html)
+    coloured = {bay: colour for colour, bay in found if colour != "#eef0f3"}
+    assert coloured == {"A01-01": "#7e22ce", "A02-03": "#7e22ce"}  # each bay loses and gains stock: purple
+    assert f"A01-01: 1 moves out, 1 in (plan {plan.id})" in html
