@@ -24,8 +24,10 @@ Optimal routes (`optimal_route`):
   its largest gap). Linear in the number of aisles. The tour is read back
   from the chosen edges as an Euler circuit, shortcut to the first visit of
   each pick.
-- several blocks: OR-Tools routing on the shortest-path matrix between the
-  depot and the distinct pick points: the first tour is the better of
+- several blocks: up to 12 distinct points, the exact Held-Karp program on
+  the shortest-path matrix between the depot and the distinct pick points
+  (vectorised, tens of milliseconds); beyond, OR-Tools routing on that
+  matrix: the first tour is the better of
   PATH_CHEAPEST_ARC and the optimal tour that uses only the front and back
   cross aisles (the program above with every aisle as one long aisle), then
   guided local search stopped by a solution limit, with the time limit as a
