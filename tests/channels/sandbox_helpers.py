@@ -16,6 +16,8 @@ SETTINGS = {
     "wish": lambda url: {"base_url": url, "access_token": "wish-token"},
     "etsy": lambda url: {"base_url": url, "api_key": "keystring", "access_token": "12345.token"},
     "shopify": lambda url: {"base_url": url, "shop": "acme.myshopify.com", "access_token": "shpat_token"},
+    "walmart": lambda url: {"base_url": url, "client_id": "walmart-client", "client_secret": "secret"},
+    "woocommerce": lambda url: {"url": url, "consumer_key": "ck_x", "consumer_secret": "cs_x"},
     "webhook": lambda url: {"url": f"{url}/webhook/acme", "secret": "hook-secret"},
 }
 # (external id, location) of the first and second listing per kind, and the sandbox's key for each.
@@ -27,6 +29,8 @@ LISTING = {
     "etsy": [("777:A-1", ""), ("777:A-2", "")],
     "shopify": [("gid://shopify/InventoryItem/11", "gid://shopify/Location/1"),
                 ("gid://shopify/InventoryItem/12", "gid://shopify/Location/1")],
+    "walmart": [("A-1", ""), ("A-2", "")],
+    "woocommerce": [("101", ""), ("102/7", "")],
     "webhook": [("EXT-A1", ""), ("EXT-A2", "")],
 }
 

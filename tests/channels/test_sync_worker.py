@@ -24,7 +24,7 @@ from wms.facility.services import virtual_location
 from wms.ledger.rules import PostingLine
 from wms.ledger.services import post_movement
 
-KINDS = ("amazon", "ebay", "aliexpress", "wish", "etsy", "shopify", "webhook")
+KINDS = ("amazon", "ebay", "aliexpress", "wish", "etsy", "shopify", "walmart", "woocommerce", "webhook")
 
 
 @pytest.fixture(scope="module")
@@ -294,7 +294,10 @@ def test_every_connector_retries_a_transient_5xx_within_the_call(kind, session, 
     assert (row.attempts, row.last_error, row.pushes) == (0, None, 1)
 
 
-def test_a_channel_without_a_connector_yet_is_paused_saying_so(apis, session, world, sandbox, worker):
+def test_a_channel_without_a_connector_is_paused_saying_so(apis, session, world, sandbox, worker, monkeypatch):
+    from wms.channels import connectors
+
+    monkeypatch.delitem(connectors.CONNECTORS, "woocommerce")
     r = apis.acme.post("/channels", json={"name": "Woo", "kind": "woocommerce", "warehouses": ["WH1"], "settings": {
         "url": "http://127.0.0.1:9/", "consumer_key": "ck", "consumer_secret": "cs"}})
     channel_id = r.json["id"]

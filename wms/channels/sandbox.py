@@ -29,9 +29,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from flask import Flask, Response, jsonify, request
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
-KINDS = ("amazon", "ebay", "shopify", "etsy", "aliexpress", "wish", "webhook")
+KINDS = ("amazon", "ebay", "shopify", "etsy", "aliexpress", "wish", "walmart", "woocommerce", "webhook")
 
 
 @dataclass
@@ -492,6 +492,79 @@ def create_sandbox_app(sandbox: Sandbox | None = None) -> Flask:
         applied_then_lost(fault)
         return jsonify({"code": 0, "data": {}})
 
+    # --- Walmart ------------------------------------------------------------------------------
+    @app.post("/v3/token")
+    def walmart_token():
+        auth = request.authorization
+        if not auth or auth.password in (None, "", "revoked") or not request.environ.get("HTTP_WM_QOS_CORRELATION_ID"):
+            return _problem(401, {"error": [{"code": "UNAUTHORIZED.GMP_GATEWAY_API", "description": "Unauthorized",
+                                             "category": "DATA", "severity": "ERROR"}]})
+        return jsonify({"access_token": sbx.issue_token(), "token_type": "Bearer", "expires_in": 900})
+
+    @app.route("/v3/inventory", methods=["GET", "PUT"])
+    def walmart_inventory():
+        if not sbx.token_ok(request.environ.get("HTTP_WM_SEC_ACCESS_TOKEN")):
+            return _problem(401, {"errors": [{"code": "UNAUTHORIZED.GMP_GATEWAY_API", "description": "Unauthorized"}]})
+        sku = request.args.get("sku", "")
+        if request.method == "GET":
+            qty = sbx.get("walmart", sku)
+            if qty is None:
+                return _problem(404, {"errors": [{"code": "CONTENT_NOT_FOUND.GMP_INVENTORY_API",
+                                                  "description": f"sku {sku} not found"}]})
+            return jsonify({"sku": sku, "quantity": {"unit": "EACH", "amount": qty}})
+        fault, early = before_write("walmart")
+        if early:
+            return early
+        if fault == "invalid":
+            return _problem(404, {"errors": [{"code": "CONTENT_NOT_FOUND.GMP_INVENTORY_API",
+                                              "description": f"Requested content could not be found. sku: {sku}",
+                                              "category": "DATA", "severity": "ERROR"}]})
+        body = request.get_json()
+        sbx.set("walmart", sku, int(body["quantity"]["amount"]))
+        applied_then_lost(fault)
+        return jsonify(body)
+
+    # --- WooCommerce ---------------------------------------------------------------------------
+    def woo_authed() -> bool:
+        auth = request.authorization
+        return bool(auth and auth.username and auth.password not in (None, "", "bad"))
+
+    @app.post("/wp-json/wc/v3/products/batch")
+    @app.post("/wp-json/wc/v3/products/<product>/variations/batch")
+    def woo_batch(product=None):
+        if not woo_authed():
+            return _problem(401, {"code": "woocommerce_rest_cannot_edit", "message": "Sorry, you are not allowed "
+                                  "to edit this resource.", "data": {"status": 401}})
+        fault, early = before_write("woocommerce")
+        if early:
+            return early
+        updates = request.get_json().get("update", [])
+        if len(updates) > 100:
+            return _problem(413, {"code": "woocommerce_rest_request_entity_too_large",
+                                  "message": "Unable to accept more than 100 items for this request.",
+                                  "data": {"status": 413}})
+        answers = []
+        for n, u in enumerate(updates):
+            key = f"{product}/{u['id']}" if product else str(u["id"])
+            if fault == "invalid" and n == 0:
+                answers.append({"id": u["id"], "error": {"code": "woocommerce_rest_product_invalid_id",
+                                                         "message": "Invalid ID.", "data": {"status": 400}}})
+                continue
+            sbx.set("woocommerce", key, int(u["stock_quantity"]))
+            answers.append({"id": u["id"], "manage_stock": True, "stock_quantity": u["stock_quantity"]})
+        applied_then_lost(fault)
+        return jsonify({"update": answers})
+
+    @app.get("/wp-json/wc/v3/products/<product>")
+    @app.get("/wp-json/wc/v3/products/<product>/variations/<variation>")
+    def woo_product(product, variation=None):
+        if not woo_authed():
+            return _problem(401, {"code": "woocommerce_rest_cannot_view", "message": "Sorry, you cannot view."})
+        qty = sbx.get("woocommerce", f"{product}/{variation}" if variation else product)
+        if qty is None:
+            return _problem(404, {"code": "woocommerce_rest_product_invalid_id", "message": "Invalid ID."})
+        return jsonify({"id": int(variation or product), "manage_stock": True, "stock_quantity": qty})
+
     # --- webhook receiver --------------------------------------------------------------------
     @app.route("/webhook/<name>", methods=["GET", "POST"])
     def webhook(name):
@@ -510,7 +583,8 @@ def create_sandbox_app(sandbox: Sandbox | None = None) -> Flask:
             for item in json.loads(body)["items"]:
                 key = f"{name}:{item['external_id']}"
                 # A receiver keeps the newest version: an older delivery never wins.
-                sbx.log.append({"key": key, "version": item["version"], "quantity": item["quantity"]})
+                sbx.log.append({"key": key, "version": item["version"], "quantity": item["quantity"],
+                                "at": time.time()})
                 if item["version"] >= sbx.versions.get(key, -1):
                     sbx.versions[key] = item["version"]
                     sbx.stock["webhook"][key] = item["quantity"]
@@ -521,12 +595,26 @@ def create_sandbox_app(sandbox: Sandbox | None = None) -> Flask:
     return app
 
 
+class _Handler(WSGIRequestHandler):
+    """Keeps headers whose names hold underscores (Walmart's WM_SEC.ACCESS_TOKEN,
+    WM_QOS.CORRELATION_ID), which werkzeug's server drops, as
+    HTTP_WM_SEC_ACCESS_TOKEN and so on."""
+
+    def make_environ(self):
+        environ = super().make_environ()
+        for key, value in self.headers.items():
+            if "_" in key:
+                environ["HTTP_" + key.upper().replace("-", "_").replace(".", "_")] = value
+        return environ
+
+
 class SandboxServer:
     """The sandbox on a loopback port, in a thread (tests, `make run`)."""
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0, seed: int = 1):
         self.sandbox = Sandbox(seed)
-        self.server = make_server(host, port, create_sandbox_app(self.sandbox), threaded=True)
+        self.server = make_server(host, port, create_sandbox_app(self.sandbox), threaded=True,
+                                  request_handler=_Handler)
         self.url = f"http://{host}:{self.server.server_port}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 

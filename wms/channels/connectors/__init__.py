@@ -9,8 +9,10 @@ from wms.channels.connectors.base import Connector
 from wms.channels.connectors.ebay import EbayConnector
 from wms.channels.connectors.etsy import EtsyConnector
 from wms.channels.connectors.shopify import ShopifyConnector
+from wms.channels.connectors.walmart import WalmartConnector
 from wms.channels.connectors.webhook import WebhookConnector
 from wms.channels.connectors.wish import WishConnector
+from wms.channels.connectors.woocommerce import WooCommerceConnector
 
 CONNECTORS: dict[str, type[Connector]] = {
     "amazon": AmazonConnector,
@@ -19,6 +21,8 @@ CONNECTORS: dict[str, type[Connector]] = {
     "wish": WishConnector,
     "etsy": EtsyConnector,
     "shopify": ShopifyConnector,
+    "walmart": WalmartConnector,
+    "woocommerce": WooCommerceConnector,
     "webhook": WebhookConnector,
 }
 
