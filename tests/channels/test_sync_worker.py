@@ -269,13 +269,13 @@ def test_claims_put_decreases_before_increases(session, world, sandbox, worker):
 def test_a_listing_leased_by_a_worker_that_died_is_pushed_by_another(session, world, sandbox, sessionmaker_,
                                                                      database_url):
     channel_id = make_channel(session, sandbox, "webhook")
-    dead = SyncWorker(sessionmaker_, database_url, lease_s=0.3, http=httpx.Client())
+    dead = SyncWorker(sessionmaker_, database_url, lease_s=5, http=httpx.Client())
     claims = dead.claim(dead.sessions())  # claims, then "dies" before pushing
     assert [i.qty for c in claims for i in c.items] == [10]
     other = SyncWorker(sessionmaker_, database_url, http=httpx.Client())
     assert other.run_once() == 0  # leased: not yet
 
-    time.sleep(0.4)
+    time.sleep(5.2)
     drain(other)
 
     assert remote(sandbox, "webhook") == 10
