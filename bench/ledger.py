@@ -1,7 +1,7 @@
 """Stock ledger throughput on PostgreSQL, against pgbench in the same run.
 
     .venv/bin/python -m bench.ledger [--duration 10] [--warmup 3] [--workers 8] [--skus 2000] [--rounds 1]
-                                     [--via ledger|inventory] [--strict]
+                                     [--via ledger|statements|inventory] [--strict]
 
 What it does:
 
@@ -280,6 +280,11 @@ def _work(index, url, case, via, plan: Plan, timing: Timing, seed_value, ready, 
     from wms.ledger.rules import PostingLine
     from wms.ledger.services import post_movement
 
+    if via == "statements":
+        # The statement-by-statement path (SQLite's) on PostgreSQL, to compare
+        # with wms_post_movement()'s one round trip.
+        from wms.ledger import services as ledger_services
+        ledger_services._one_round_trip = lambda _session: False
     rng = random.Random(seed_value * 1000 + index)
     engine = make_engine(url, pool_size=1, max_overflow=0)  # the app's engine settings, one connection
     Session = make_sessionmaker(engine)
@@ -638,9 +643,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="repeat pgbench, spread and hot this many times and report the medians")
     parser.add_argument("--pgbench-threads", type=int, default=2, help="pgbench -j (default 2)")
     parser.add_argument("--pgbench-scale", type=int, default=10, help="pgbench -i -s (default 10)")
-    parser.add_argument("--via", choices=("ledger", "inventory"), default="ledger",
-                        help="post through wms.ledger post_movement (default) or wms.inventory adjust_stock/"
-                             "move_stock, which also resolve the warehouse, locations and SKU by code")
+    parser.add_argument("--via", choices=("ledger", "statements", "inventory"), default="ledger",
+                        help="post through wms.ledger post_movement (default: one round trip, wms_post_movement()),"
+                             " through post_movement's statement-by-statement path (SQLite's), or through"
+                             " wms.inventory adjust_stock/move_stock, which also resolve the warehouse, locations and"
+                             " SKU by code")
     parser.add_argument("--seed", type=int, default=20261123)
     parser.add_argument("--strict", action="store_true", help="exit 1 when a goal is missed")
     args = parser.parse_args(argv)

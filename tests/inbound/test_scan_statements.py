@@ -15,7 +15,7 @@ from wms.facility.models import Location
 
 # Ceilings per dialect, from the counts when this test was written: a
 # change that adds statements to a scan must raise them knowingly.
-RECEIVE_CEILING = {"postgresql": 23, "sqlite": 30}
+RECEIVE_CEILING = {"postgresql": 22, "sqlite": 29}
 PUTAWAY_CEILING = {"postgresql": 17, "sqlite": 24}
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from wms.auth.principal import Principal
 from wms.catalog.models import Barcode, Seller, Sku
@@ -180,7 +180,9 @@ def resolve_sku(
 def resolve_barcode(session: Session, actor: Principal, barcode: str, *, seller_id: int | None = None) -> Sku:
     """The SKU a scanned barcode belongs to. Barcodes are unique per seller, so
     a scan that matches several sellers' SKUs needs the seller to be known."""
-    stmt = select(Sku).join(Barcode, Barcode.sku_id == Sku.id).where(Barcode.code == barcode)
+    # A scan needs the SKU, not its list of barcodes (loaded later if asked for).
+    stmt = (select(Sku).join(Barcode, Barcode.sku_id == Sku.id).where(Barcode.code == barcode)
+            .options(lazyload(Sku.barcodes)))
     if seller_id is not None:
         stmt = stmt.where(Barcode.seller_id == seller_id)
     stmt = stmt.where(actor.seller_filter(Sku.seller_id))
