@@ -42,8 +42,9 @@ What it measures:
    (the standard variants for any depot) against the optimum with the depot
    on the front cross aisle between aisles 5 and 6.
 2. multi: two blocks: S-shape, largest gap (per block), the best heuristic
-   and ours (OR-Tools, PATH_CHEAPEST_ARC + guided local search, solution
-   limit 100) against the best known tour: the CP-SAT optimum when proven
+   and ours (optimal_route: Held-Karp up to 12 distinct points, else OR-Tools,
+   PATH_CHEAPEST_ARC + guided local search, solution limit 200) against the
+   best known tour: the CP-SAT optimum when proven
    (up to 20 distinct points), otherwise the best of a long guided local
    search run and ours.
 3. batching: Henn-like classes: total walking of single-order picking, FCFS

@@ -229,10 +229,10 @@ def optimal_route(
     depot: Point,
     picks: Sequence[Point],
     *,
-    time_limit_s: float = 1.0,
+    time_limit_s: float = 2.0,
     seed: int = 0,
     exact: bool = False,
-    solution_limit: int | None = 100,
+    solution_limit: int | None = 200,
 ) -> Route:
     """The shortest tour from the depot through every pick and back.
 
@@ -242,7 +242,9 @@ def optimal_route(
     PATH_CHEAPEST_ARC and the long-aisle tour, then guided local search,
     stopped after `solution_limit` solutions, the time limit
     as a safety net; deterministic for a seed unless the time limit stops
-    it), or with exact=True the proven optimum (Held-Karp up to 12 distinct
+    it; on 16 two-block lists of 40 picks 200 solutions came 0.18% above a
+    6 s run on average and 1.42% at worst, 100 solutions 0.35% and 1.76%),
+    or with exact=True the proven optimum (Held-Karp up to 12 distinct
     points, CP-SAT add_circuit beyond, stopped at time_limit_s of
     deterministic time, with lower_bound_mm its bound). Points off the aisle
     network (single block) are routed as in the multi-block case."""
