@@ -216,3 +216,21 @@ def test_another_sellers_sku_page_is_not_found(screen, tokens, business, session
 
     assert response.status_code == 404
     assert "A-1" not in text_of(response.get_data(as_text=True))
+
+
+def test_a_person_logged_in_with_a_password_sees_only_their_sellers_stock(screen, world, business, session):
+    from tests.factories import ADMIN
+    from wms.auth.users import create_user
+
+    create_user(session, ADMIN, login="ada", name="Ada of ACME", role="seller", seller="ACME",
+                password="correct horse battery")
+    session.commit()
+    browser = screen()
+    response = browser.submit("/login?with=password", login="ada", password="correct horse battery")
+    assert response.status_code == 303
+
+    html = page(browser, "/stock")
+
+    assert "Ada of ACME" in text_of(html)
+    assert [r.split()[2] for r in sku_rows(html)] == ["A-1", "A-2"]
+    assert browser.get(f"/skus/{sku_id(session, 'B-1')}").status_code == 404

@@ -20,6 +20,7 @@ from tests.web.conftest import new_asn
 from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS
 from wms.app import create_app
 from wms.auth.services import create_token
+from wms.auth.users import create_user
 from wms.config import Settings
 from wms.db import make_sessionmaker
 
@@ -36,6 +37,7 @@ VIEWPORTS = {
 }
 # Set WMS_SCREENSHOTS=docs/screenshots to save the pages the tests visit.
 SHOTS = os.environ.get("WMS_SCREENSHOTS")
+PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +70,10 @@ def live(committed_db):
         make_world(session)
         for name, role, extra in (("acme", "seller", {"seller": "ACME"}), ("beta", "seller", {"seller": "BETA"}),
                                   ("operator", "operator", {"warehouses": ["WH1"]}), ("admin", "admin", {})):
-            _token, tokens[name] = create_token(session, ADMIN, name=f"{name} login", role=role, **extra)
+            # A person logs in to the pages; the test checks them against the API with a token.
+            _token, tokens[name] = create_token(session, ADMIN, name=f"{name} api", role=role, **extra)
+            create_user(session, ADMIN, login=name, name=f"{name.capitalize()} Person", role=role,
+                        password=PASSWORD, **extra)
         session.commit()
     app = create_app({"WMS_SETTINGS": Settings(database_url=url)})
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -84,12 +89,19 @@ def live(committed_db):
 def open_page(chromium, live: Live, who: str, path: str, device: str = "desktop"):
     context = chromium.new_context(accept_downloads=True, **VIEWPORTS[device])
     page = context.new_page()
-    page.goto(live.base + path)
-    page.click("summary")  # "Log in with an API token" (people log in with a badge or a password)
-    page.fill("#token", live.tokens[who])
-    with page.expect_navigation():
-        page.press("#token", "Enter")
+    log_in(page, live, who, path)
     return page
+
+
+def log_in(page, live: Live, who: str, path: str) -> None:
+    """A person's login and password on the login page the path leads to."""
+    page.goto(live.base + path)
+    with page.expect_navigation():
+        page.click("text=Log in with a password")
+    page.fill("#login", who)
+    page.fill("#password", PASSWORD)
+    with page.expect_navigation():
+        page.press("#password", "Enter")
 
 
 def shot(page, name: str) -> None:
@@ -251,10 +263,7 @@ def test_the_chinese_portal_renders_with_no_untranslated_string(chromium, live):
 
     context = chromium.new_context(locale="zh-CN", **VIEWPORTS["phone"])  # the browser asks for Chinese
     page = context.new_page()
-    page.goto(live.base + "/stock")
-    page.fill("#token", live.tokens["acme"])
-    with page.expect_navigation():
-        page.press("#token", "Enter")
+    log_in(page, live, "acme", "/stock")
     sources = english_sources()
     for path in ("/stock", "/asns", "/asns/new", "/orders", "/orders/new"):
         page.goto(live.base + path)
