@@ -56,6 +56,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.inbound
 	$(BIN)/python -m bench.picking
 	$(BIN)/python -m bench.slotting --quick
+	$(BIN)/python -m bench.sync
 
 # Mutation testing of the pure modules ([mutmut] in setup.cfg) against their
 # fast tests; MUTANTS narrows it, e.g. MUTANTS='fulfillment.bins*'. All of it
