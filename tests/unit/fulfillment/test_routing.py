@@ -377,3 +377,12 @@ def test_an_exact_multi_block_route_says_it_is_proven_and_a_heuristic_one_does_n
     assert optimal_route(p, depot, []).optimal
     assert optimal_route(layout(), depot, random_picks(layout(), 5, rng)).optimal  # the single-block program
     assert not s_shape_route(layout(), depot, random_picks(layout(), 5, rng)).optimal
+
+
+def test_a_point_where_an_aisle_left_of_the_first_would_be_is_off_the_network():
+    p = layout(aisles=3)
+    depot = (p.aisle_x(1), front(p))
+    picks = [(p.aisle_x(0), 5000), (p.aisle_x(2), 6000)]  # x < 0: beyond the left wall
+    route = optimal_route(p, depot, picks)
+    assert route.method != "ratliff-rosenthal"
+    assert_valid(p, depot, picks, route)
