@@ -263,12 +263,15 @@ class InboundMachine(RuleBasedStateMachine):
         target = elsewhere or task.suggested or OTHER_BINS[0]
 
         def call():
-            return complete_task(self.session, ADMIN, task_id, location=target, qty=qty)
+            # Another bin than the suggestion is confirmed, with a reason.
+            return complete_task(self.session, ADMIN, task_id, location=target, qty=qty, confirm=["other_bin"],
+                                 reason="blocked")
 
         room = BIN_UNITS - self._bin_units(task.warehouse, target)
         if task.suggested == target:
             room += task.open  # the task's own promise is not counted twice
-        if qty > room:
+        mixed = self._bin_skus(task.warehouse, target) - {task.sku}  # one SKU per bin
+        if qty > room or mixed:
             with pytest.raises(ValidationFailed):
                 call()
             return

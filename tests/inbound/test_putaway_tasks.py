@@ -109,7 +109,7 @@ def test_units_that_fit_no_bin_get_a_task_without_a_suggestion(apis):
 
     assert plan(arrive(apis, asn, "BG-1", 1)) == [(None, 1)]
     [task] = open_tasks(apis.admin)
-    assert_problem(complete(apis.wh1_operator, task["id"], location="A03-08-2", qty=1), 422, "validation_error",
+    assert_problem(complete(apis.wh1_operator, task["id"], location="A03-08-2", qty=1), 422, "bin_too_small",
                    "location")
 
 
@@ -147,7 +147,8 @@ def test_a_partial_completion_leaves_the_rest_of_the_task_open(apis, asn):
     assert [(t["id"], t["qty_open"]) for t in open_tasks(apis.admin)] == [(task["id"], 5)]
     assert stock_of(apis.acme, "WH1", "A-2") == buckets(expected=1992, receiving=5, sellable=3)
 
-    rest = ok(complete(apis.wh1_operator, task["id"], location="A01-03-1", qty=5))
+    rest = ok(complete(apis.wh1_operator, task["id"], location="A01-03-1", qty=5, confirm=["other_bin"],
+                       reason="bin_full"))
 
     assert (rest["status"], rest["qty_done"], rest["qty_open"]) == ("done", 8, 0)
     assert on_hand(apis.admin, "WH1", "A01-01-2") == {("A-2", None, "good"): 3}
@@ -155,10 +156,23 @@ def test_a_partial_completion_leaves_the_rest_of_the_task_open(apis, asn):
     assert stock_of(apis.acme, "WH1", "A-2") == buckets(expected=1992, sellable=8)
 
 
-def test_the_scanned_bin_may_differ_from_the_suggestion_when_the_units_fit(apis, asn):
+def test_another_bin_than_the_suggestion_is_asked_about_then_needs_a_reason(apis, asn, session):
     [task] = arrive(apis, asn, "BA-2", 8)
+    before = table_counts(session, *LEDGER_TABLES)
 
-    done = ok(complete(apis.wh1_operator, task["id"], location="A02-05-2", qty=8))
+    asked = assert_problem(complete(apis.wh1_operator, task["id"], location="A02-05-2", qty=8), 409, "other_bin",
+                           "confirm")
+    assert "goes to A01-01-2, not A02-05-2" in asked["detail"]
+    assert_problem(complete(apis.wh1_operator, task["id"], location="A02-05-2", qty=8, confirm=["other_bin"]), 422,
+                   "validation_error", "reason")
+    assert_problem(complete(apis.wh1_operator, task["id"], location="A02-05-2", qty=8, confirm=["other_bin"],
+                            reason="bored"), 422, "validation_error", "reason")
+    assert table_counts(session, *LEDGER_TABLES) == before
+
+    done = ok(complete(apis.wh1_operator, task["id"], location="A02-05-2", qty=8, confirm=["other_bin"],
+                       reason="blocked"))
+    [move] = [m for m in ok(apis.acme.get("/ledger", query_string={"sku": "A-2"}))["items"] if m["kind"] == "putaway"]
+    assert (move["reason"], move["note"]) == ("blocked", "suggested A01-01-2")
 
     assert done["status"] == "done"
     assert done["suggested_location"] == "A01-01-2"
@@ -173,7 +187,7 @@ def test_a_bin_the_units_do_not_fit_in_is_refused_and_nothing_moves(apis, asn, s
     before = table_counts(session, *LEDGER_TABLES)
 
     body = assert_problem(complete(apis.wh1_operator, second["id"], location="A01-01-2", qty=1), 422,
-                          "validation_error", "location")
+                          "bin_too_small", "location")
 
     assert "do not fit" in body["errors"]["location"]
     assert table_counts(session, *LEDGER_TABLES) == before
@@ -185,7 +199,7 @@ def test_room_promised_to_another_open_task_is_not_taken(apis, asn):
     [second] = arrive(apis, asn, "BH-1", 2)  # promised A01-02-2
     assert (first["suggested_location"], second["suggested_location"]) == ("A01-01-2", "A01-02-2")
 
-    assert_problem(complete(apis.wh1_operator, second["id"], location="A01-01-2", qty=1), 422, "validation_error",
+    assert_problem(complete(apis.wh1_operator, second["id"], location="A01-01-2", qty=1), 422, "bin_too_small",
                    "location")
     assert ok(complete(apis.wh1_operator, first["id"], location="A01-01-2", qty=2))["status"] == "done"
 
@@ -335,3 +349,13 @@ def test_an_operator_of_another_warehouse_does_not_find_the_task(apis, asn, sess
     assert_problem(apis.wh1_operator.get("/tasks/999999"), 404, "not_found")
     assert movement_count(session, "putaway") == 0
     assert table_counts(session, Task)["tasks"] == 1
+
+
+def test_a_bin_holding_another_sku_is_refused_naming_it(apis, asn, session):
+    [task] = arrive(apis, asn, "BA-2", 2)
+
+    body = assert_problem(complete(apis.wh1_operator, task["id"], location="a01-01-1", qty=2,
+                                   confirm=["other_bin"], reason="bin_full"), 422, "mixed_sku", "location")
+
+    assert "A01-01-1 holds or expects A-1" in body["detail"]  # the bin label scanned in lower case is found
+    assert open_tasks(apis.admin)[0]["qty_open"] == 2

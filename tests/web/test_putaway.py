@@ -127,3 +127,25 @@ def test_re_slotting_moves_are_listed_and_done_on_the_same_screens(screen, token
     assert done.status_code == 303
     assert on_hand(session, "WH1", view["suggested_location"])["A-2"] == 3
     assert on_hand(session, "WH1", "A03-08-2") == {}
+
+
+def test_another_bin_than_suggested_asks_why_and_a_tapped_reason_puts_it_there(screen, tokens, session, task):
+    browser = screen(tokens.wh1_operator)
+    other = "A02-05-2" if task["suggested_location"] != "A02-05-2" else "A03-08-2"
+
+    asked = browser.submit(f"/putaway/{task['id']}", location=other.lower(), qty=4)
+
+    assert asked.status_code == 409
+    assert message_of(asked).startswith(f"warn: This task goes to {task['suggested_location']}, not {other}")
+    assert on_hand(session, "WH1", other) == {}
+    reasons = [f for f in browser_forms(asked) if f.fields.get("confirm") == "other_bin"]
+    assert len(reasons) == 4
+    sent = browser.send(reasons[0], reason="bin_full")
+    assert sent.status_code == 303
+    assert on_hand(session, "WH1", other) == {"A-1": 4}
+
+
+def browser_forms(page):
+    from tests.web.conftest import forms_of
+
+    return [f for f in forms_of(page.get_data(as_text=True)) if f.method == "post"]

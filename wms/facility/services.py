@@ -155,6 +155,10 @@ def list_locations(
 
 def get_location(session: Session, warehouse_id: int, code: str, *, field: str = "location") -> Location:
     location = session.scalar(select(Location).where(Location.warehouse_id == warehouse_id, Location.code == code))
+    if location is None and code != code.upper():
+        # Bin labels are upper case; a scanner or a keyboard in lower case still finds them.
+        location = session.scalar(select(Location).where(Location.warehouse_id == warehouse_id,
+                                                         Location.code == code.upper()))
     if location is None or location.is_virtual:
         raise ValidationFailed(errors={field: f"unknown location {code!r}"})
     if not location.active:

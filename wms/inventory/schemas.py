@@ -124,6 +124,10 @@ class TaskSchema(Schema):
 class CompleteTaskSchema(Schema):
     location = Code(32, required=True)
     qty = Qty(required=True)
+    confirm = fields.List(fields.String(validate=validate.OneOf(("other_bin",))), load_default=list,
+                          metadata={"description": "other_bin: put away elsewhere than suggested (with a reason); "
+                                                   "without it such a scan is 409 other_bin"})
+    reason = fields.String(load_default=None, validate=validate.OneOf(("bin_full", "blocked", "damaged", "other")))
 
 
 class TransferLineInSchema(Schema):

@@ -3,13 +3,15 @@ in the current slotting plan first, via wms.inventory.hooks, then the
 capacity rule), listing tasks, and completing them with a ledger movement."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import false, func, or_, select, union_all, update
 from sqlalchemy.orm import Session
 
 from wms.auth.principal import Principal
 from wms.catalog.models import Sku
 from wms.db import transaction, utcnow
-from wms.errors import InvalidState, NotFound, ValidationFailed
+from wms.errors import ConfirmationRequired, InvalidState, NotFound, Refused, ValidationFailed
 from wms.facility.models import Location
 from wms.facility.rules import travel_distance_mm
 from wms.facility.services import geometry, get_location, get_warehouse
@@ -188,13 +190,25 @@ def list_tasks(
     return list(session.scalars(stmt.order_by(Task.id).limit(limit + 1)))
 
 
-def complete_task(session: Session, actor: Principal, task_id: int, *, location: str, qty: int) -> Task:
+# Why a putaway went to another bin than the suggested one.
+OTHER_BIN_REASONS = ("bin_full", "blocked", "damaged", "other")
+
+
+def complete_task(session: Session, actor: Principal, task_id: int, *, location: str, qty: int,
+                  confirm: Sequence[str] = (), reason: str | None = None) -> Task:
     """Move qty units of a putaway or move task from its source to the scanned
     location (the suggestion or any storage location the units fit in).
-    A partial completion leaves the rest of the task open."""
+    A partial completion leaves the rest of the task open.
+
+    Another bin than the suggested one is the commonest putaway slip (the
+    neighbouring bin): it needs `confirm: ["other_bin"]` and a reason
+    (OTHER_BIN_REASONS), recorded on the movement. A bin that cannot take the
+    units (capacity, another SKU already in it or promised to it) is refused."""
     actor.require("admin", "operator")
     if qty <= 0:
         raise ValidationFailed(qty="must be a positive integer")
+    if reason is not None and reason not in OTHER_BIN_REASONS:
+        raise ValidationFailed(reason=f"must be one of {', '.join(OTHER_BIN_REASONS)}")
     with transaction(session):
         task = get_task(session, actor, task_id)
         if task.type not in ("putaway", "move"):
@@ -212,8 +226,26 @@ def complete_task(session: Session, actor: Principal, task_id: int, *, location:
         promised = task.qty_open if task.suggested_location_id == target.id else 0
         b = Bin(target.id, 0, target.max_volume_mm3, target.max_weight_g,
                 used[0] - promised * sku.volume_mm3, used[1] - promised * sku.weight_g)
+        others = used[2] - {sku.id}
+        if others and task.type == "putaway":  # a re-slotting move may pass through a bin being emptied
+            codes = ", ".join(sorted(session.scalars(select(Sku.code).where(Sku.id.in_(others)))))
+            raise Refused("mixed_sku", f"{target.code} holds or expects {codes}: one SKU per bin, "
+                                       f"choose another bin for {sku.code}", location=f"{target.code} holds {codes}")
         if not fits(b, Unit(sku.id, sku.volume_mm3, sku.weight_g), qty):
-            raise ValidationFailed(location=f"{qty} units of {sku.code} do not fit in {location}")
+            raise Refused("bin_too_small", f"{qty} × {sku.code} do not fit in {target.code}: it is too full "
+                                           "(volume or weight)", location=f"{qty} × {sku.code} do not fit")
+        suggested = task.suggested_location_id
+        moved_elsewhere = task.type == "putaway" and suggested is not None and suggested != target.id
+        if moved_elsewhere:
+            suggested_code = session.scalar(select(Location.code).where(Location.id == suggested))
+            if "other_bin" not in confirm:
+                raise ConfirmationRequired(
+                    "other_bin", f"this task goes to {suggested_code}, not {target.code}: put it in "
+                                 f"{target.code} anyway?",
+                    {"location": f"suggested {suggested_code}", "confirm": "send confirm: ['other_bin'] and a "
+                     f"reason ({', '.join(OTHER_BIN_REASONS)})"})
+            if reason is None:
+                raise ValidationFailed(reason=f"say why not {suggested_code}: {', '.join(OTHER_BIN_REASONS)}")
         if task.type == "move":
             free = (session.scalar(select(func.coalesce(func.sum(Balance.qty), 0)).where(
                 Balance.location_id == task.from_location_id, Balance.sku_id == task.sku_id,
@@ -233,6 +265,8 @@ def complete_task(session: Session, actor: Principal, task_id: int, *, location:
         post_movement(
             session, warehouse_id=task.warehouse_id, kind=task.type, actor=actor,
             reference=f"task:{task.id}",
+            reason=reason if moved_elsewhere else None,
+            note=f"suggested {suggested_code}" if moved_elsewhere else None,
             lines=[
                 PostingLine(task.from_location_id, task.sku_id, -qty, task.lot, task.condition),
                 PostingLine(target.id, task.sku_id, qty, task.lot, task.condition),
