@@ -1,6 +1,7 @@
 """Logging in with an API token, logging out, and CSRF protection."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import update
 
 from tests.web.conftest import asn_lines, message_of, movement_count, new_asn, text_of
@@ -120,3 +121,28 @@ def test_the_login_form_is_csrf_protected_too(screen, tokens):
 
     assert response.status_code == 400
     assert browser.get("/receive").status_code == 302
+
+
+@pytest.mark.parametrize("target", ["/\t/evil.example/phish", "/\n/evil.example", "/\r\n/evil.example",
+                                    "/ /evil.example", "/\\evil.example", "https://evil.example", "//evil.example",
+                                    "///evil.example", "javascript:alert(1)", "/\u2028/evil.example"])
+def test_a_login_next_with_whitespace_or_a_host_stays_on_the_site(screen, tokens, target):
+    """Issue 13 D2/D8: werkzeug strips tabs and newlines from a Location, so
+    "/<TAB>/evil.example" used to redirect off-site, and a newline was a 500."""
+    browser = screen()
+    page = browser.get("/login")
+
+    after = browser.send(browser.form(page), token=tokens.wh1_operator, next=target)
+
+    assert after.status_code in (302, 303)
+    location = after.headers["Location"]
+    assert location.startswith("/?") or location == "/", location
+
+
+def test_a_login_next_on_the_site_is_followed(screen, tokens):
+    browser = screen()
+    page = browser.get("/login", query_string={"next": "/receive?x=1"})
+
+    after = browser.send(browser.form(page), token=tokens.wh1_operator)
+
+    assert after.headers["Location"] == "/receive?x=1"

@@ -8,7 +8,7 @@ import hmac
 import logging
 import secrets
 import time
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from flask import current_app, g, redirect, render_template, request, session, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -135,10 +135,19 @@ def read_notice() -> dict | None:
 
 
 def safe_next(target: str | None) -> str | None:
-    """Only a path on this site: never an open redirect."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    """Only a path on this site: never an open redirect. Browsers and
+    werkzeug drop tabs and newlines from a Location (so "/<TAB>/evil.example"
+    would become "//evil.example"), and a newline cannot be sent at all:
+    any whitespace or control character, a scheme, a host or a backslash
+    is refused."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if any(c.isspace() or not c.isprintable() for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
 
 
 # --- error pages ---------------------------------------------------------------------
@@ -167,6 +176,12 @@ def integrity_error(error: IntegrityError):
     log.info("integrity error on a web screen: %s", error.orig)
     return error_page(409, "Conflict", "Someone changed the same data at the same time: nothing was saved. "
                                         "Reload the screen and try again.")
+
+
+def data_error(error: Exception):
+    rollback()
+    log.warning("data error on a web screen: %s", getattr(error, "orig", error))
+    return error_page(422, "Not saved", "A value is out of range: nothing was saved. Check what you entered.")
 
 
 def operational_error(error: OperationalError):
