@@ -9,7 +9,7 @@ import logging
 from flask import Flask, g, jsonify, request
 from flask_smorest import Api
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from wms import idempotency
@@ -20,6 +20,7 @@ from wms.db import rollback as rollback_session
 from wms.errors import DomainError
 from wms.extensions import load_extensions
 from wms.http import ProblemSchema, get_session, problem, problem_from
+from wms.input_guard import BoundedIntConverter, check_request
 
 log = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
@@ -122,7 +123,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["wms"] = {"engine": engine, "sessionmaker": sessionmaker}
 
     app.json.sort_keys = False
+    # Every <int:id> in a route stops at the largest id a column can hold (404 beyond).
+    app.url_map.converters["int"] = BoundedIntConverter
     api = QuaysideApi(app)
+    from flask_smorest.spec.plugins import integerconverter2paramschema
+
+    api.register_converter(BoundedIntConverter, integerconverter2paramschema)
     extensions = load_extensions()
     _register_blueprints(api, extensions)
     from wms.web import bp as web_blp  # the handheld screens and the seller portal (HTML)
@@ -158,6 +164,7 @@ def _register_hooks(app: Flask) -> None:
         g.principal = authenticate(get_session(), raw)
         return None
 
+    app.before_request(check_request)  # malformed input never reaches a view or the database
     app.before_request(idempotency.claim_key)
     idempotency.init_app(app)
 
@@ -177,6 +184,13 @@ def _register_hooks(app: Flask) -> None:
         _rollback()
         log.info("integrity error turned into 409: %s", error.orig)
         return problem(409, "conflict", "Conflict", "the request conflicts with the current state of the data")
+
+    @app.errorhandler(DataError)
+    def data_error(error: DataError):
+        # The last line behind the schemas: a value the database cannot store.
+        _rollback()
+        log.warning("data error turned into 422: %s", error.orig)
+        return problem(422, "validation_error", "Validation error", "a value is out of range for the database")
 
     @app.errorhandler(OperationalError)
     def operational_error(error: OperationalError):

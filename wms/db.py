@@ -56,6 +56,10 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# The range of PostgreSQL's integer (every id and quantity column but the
+# ledger's BIGINT ids): input beyond it is refused before any query.
+INT32_MIN, INT32_MAX, INT64_MAX = -(2**31), 2**31 - 1, 2**63 - 1
+
 # The window every timestamp a client may send must fall in (inclusive, UTC):
 # wms.schemas.Timestamp refuses what lies outside, and `wms check` reports rows
 # stored outside it before this bound existed (`wms repair timestamps` clamps

@@ -10,6 +10,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy.orm import Session
 
 from wms.auth.principal import Principal
+from wms.db import INT32_MAX, INT64_MAX  # noqa: F401  (INT64_MAX: for list_page callers)
 from wms.errors import BadRequest, DomainError
 
 PROBLEM_TYPE_BASE = "https://quayside.dev/problems/"
@@ -61,13 +62,15 @@ def encode_cursor(last_id: int) -> str:
     return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None) -> int:
+def decode_cursor(cursor: str | None, max_id: int = INT32_MAX) -> int:
+    """The last id of the previous page; at most max_id (the id column's
+    largest value: a cursor beyond it is not one this API returned)."""
     if not cursor:
         return 0
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         prefix, value = raw.split(":", 1)
-        if prefix != "id" or not value.isdigit():
+        if prefix != "id" or not value.isascii() or not value.isdigit() or len(value) > 19 or int(value) > max_id:
             raise ValueError(raw)
         return int(value)
     except (ValueError, UnicodeDecodeError, binascii.Error) as exc:
@@ -81,13 +84,14 @@ def page(items: list, limit: int, key=lambda item: item["id"] if isinstance(item
     return {"items": items, "next_cursor": encode_cursor(key(items[-1])) if more and items else None}
 
 
-def list_page(args: dict, fetch, *fetch_args, views=None) -> dict:
+def list_page(args: dict, fetch, *fetch_args, views=None, cursor_max: int = INT32_MAX) -> dict:
     """A list endpoint's answer. fetch(session, principal, *fetch_args,
     **filters, after_id=, limit=) returns up to limit + 1 rows; views(session,
     rows) turns the whole page into what the API shows at once (a constant
-    number of queries, whatever the page size)."""
+    number of queries, whatever the page size). cursor_max: the largest id of
+    the listed table (INT64_MAX for the ledger's BIGINT tables)."""
     session = get_session()
-    paging = page_args(args)
+    paging = page_args(args, cursor_max)
     result = page(fetch(session, current_principal(), *fetch_args, **args, **paging), paging["limit"])
     if views is not None:
         result["items"] = views(session, result["items"])
@@ -99,8 +103,8 @@ class PageArgsSchema(Schema):
     cursor = fields.String(load_default=None)
 
 
-def page_args(args: dict) -> dict:
-    return {"after_id": decode_cursor(args.pop("cursor", None)), "limit": args.pop("limit", 50)}
+def page_args(args: dict, cursor_max: int = INT32_MAX) -> dict:
+    return {"after_id": decode_cursor(args.pop("cursor", None), cursor_max), "limit": args.pop("limit", 50)}
 
 
 def wants_json_body() -> bool:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from wms.db import TIMESTAMP_MAX, TIMESTAMP_MIN, timestamp_in_range
+from wms.db import INT32_MAX, TIMESTAMP_MAX, TIMESTAMP_MIN, timestamp_in_range
 from wms.http import PageArgsSchema
 
 
@@ -18,8 +18,8 @@ class SkuRef(fields.Field):
         if isinstance(value, bool):
             raise ValidationError("must be a SKU id or a SKU code")
         if isinstance(value, int):
-            if value <= 0:
-                raise ValidationError("must be a positive SKU id")
+            if not 0 < value <= INT32_MAX:
+                raise ValidationError(f"must be a SKU id between 1 and {INT32_MAX}")
             return value
         if isinstance(value, str) and 0 < len(value.strip()) <= 64:
             return value.strip()

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session, lazyload
 
 from wms.auth.principal import Principal
 from wms.catalog.models import Barcode, Seller, Sku
-from wms.db import transaction
+from wms.db import INT32_MAX, transaction
 from wms.errors import Conflict, NotFound, UnknownBarcode, ValidationFailed
 
 SKU_FIELDS = (
@@ -155,8 +155,8 @@ def resolve_sku(
     unless the token is a seller's). Unknown or foreign SKUs are a 422 on the
     field, never a hint that another seller's SKU exists."""
     sku: Sku | None
-    if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit() and seller_code is None
-                                and actor.role not in ("seller", "channel")):
+    numeric = isinstance(ref, str) and ref.isascii() and ref.isdigit() and len(ref) <= 10 and int(ref) <= INT32_MAX
+    if isinstance(ref, int) or (numeric and seller_code is None and actor.role not in ("seller", "channel")):
         sku = session.get(Sku, int(ref))
     else:
         if actor.role in ("seller", "channel"):
@@ -168,7 +168,7 @@ def resolve_sku(
             seller_field = field.rpartition(".")[0] + ".seller" if "." in field else "seller"
             raise ValidationFailed(errors={seller_field: "required when the SKU is named by code"})
         sku = session.scalar(select(Sku).where(Sku.seller_id == seller_id, Sku.code == str(ref)))
-        if sku is None and isinstance(ref, str) and ref.isdigit():
+        if sku is None and numeric:
             # A query string cannot tell an id from a code: a code wins, else
             # the id of one of this seller's SKUs.
             sku = session.scalar(select(Sku).where(Sku.seller_id == seller_id, Sku.id == int(ref)))

@@ -2,7 +2,7 @@
 from flask import current_app
 from flask_smorest import Blueprint
 
-from wms.http import current_principal, get_session, list_page
+from wms.http import INT64_MAX, current_principal, get_session, list_page
 from wms.idempotency import requires_idempotency_key
 from wms.inventory import counts, services, tasks, transfers
 from wms.inventory.schemas import (
@@ -45,21 +45,21 @@ blp = Blueprint("inventory", __name__, description="Stock, the ledger, adjustmen
 @blp.arguments(StockQuerySchema, location="query")
 @blp.response(200, page_of(StockItemSchema))
 def list_stock(args):
-    return list_page(args, services.list_stock)
+    return list_page(args, services.list_stock, cursor_max=INT64_MAX)
 
 
 @blp.get("/stock/locations")
 @blp.arguments(LocationStockQuerySchema, location="query")
 @blp.response(200, page_of(LocationStockSchema))
 def list_location_stock(args):
-    return list_page(args, services.list_location_balances)
+    return list_page(args, services.list_location_balances, cursor_max=INT64_MAX)
 
 
 @blp.get("/ledger")
 @blp.arguments(LedgerQuerySchema, location="query")
 @blp.response(200, page_of(MovementSchema))
 def list_ledger(args):
-    return list_page(args, services.list_movements)
+    return list_page(args, services.list_movements, cursor_max=INT64_MAX)
 
 
 @blp.post("/adjustments")

@@ -6,7 +6,7 @@ with it, so every screen is guarded alike."""
 from __future__ import annotations
 
 from flask import Blueprint
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from wms.errors import DomainError
@@ -22,6 +22,7 @@ def screens_blueprint(name: str, import_name: str, **options) -> Blueprint:
     bp.register_error_handler(DomainError, guard.domain_error)
     bp.register_error_handler(HTTPException, guard.http_error)
     bp.register_error_handler(IntegrityError, guard.integrity_error)
+    bp.register_error_handler(DataError, guard.data_error)
     bp.register_error_handler(OperationalError, guard.operational_error)
     bp.register_error_handler(Exception, guard.unexpected)
     return bp
