@@ -213,6 +213,9 @@ class Api:
     def patch(self, path, json=None, headers=None, **kw):
         return self.client.patch(f"/api/v1{path}", json=json, headers=self._headers(headers), **kw)
 
+    def delete(self, path, headers=None, **kw):
+        return self.client.delete(f"/api/v1{path}", headers=self._headers(headers), **kw)
+
 
 @pytest.fixture
 def make_api(client, session):

@@ -5,6 +5,8 @@ web screens), into one Flask application."""
 from __future__ import annotations
 
 import logging
+import os
+import secrets
 
 from flask import Flask, g, jsonify, request
 from flask_smorest import Api
@@ -98,7 +100,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         raise ConfigError("WMS_SECRET_KEY must be set when WMS_ENV=production")
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(
-        SECRET_KEY=settings.secret_key or "dev-only-not-secret",
+        SECRET_KEY=settings.secret_key or _installation_secret(app.instance_path),
         WMS_SETTINGS=settings,
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
         API_TITLE="Quayside",
@@ -140,6 +142,35 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_hooks(app)
     _register_health(app)
     return app
+
+
+def _installation_secret(instance_path: str) -> str:
+    """Outside production without WMS_SECRET_KEY: a random key made once per
+    installation and kept in the instance folder (mode 0600), never a
+    constant anyone could read in the code and sign cookies or notices with."""
+    path = os.path.join(instance_path, "secret_key")
+    try:
+        with open(path) as f:
+            existing = f.read().strip()
+        if existing:
+            return existing
+    except FileNotFoundError:
+        pass
+    os.makedirs(instance_path, exist_ok=True)
+    # Written whole to a file of its own, then linked into place: a worker
+    # starting at the same moment reads one complete key or makes none.
+    tmp = f"{path}.{os.getpid()}.{secrets.token_hex(4)}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(secrets.token_hex(32))
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass  # another worker's key won
+    finally:
+        os.unlink(tmp)
+    with open(path) as f:
+        return f.read().strip()
 
 
 def _register_blueprints(api: Api, extensions) -> None:

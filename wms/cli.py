@@ -104,6 +104,22 @@ def users_create(login, name, role, seller, warehouses, password, badge, pin) ->
     finally:
         session.close()
         engine.dispose()
+@tokens.command("revoke")
+@click.argument("token_id", type=click.IntRange(1, 2**31 - 1))
+def tokens_revoke(token_id: int) -> None:
+    """Revoke a token (by the id `GET /tokens` lists) and its web logins."""
+    from wms.auth.services import revoke_token
+    from wms.errors import DomainError
+
+    engine, session = open_session()
+    try:
+        token = revoke_token(session, Principal.system("cli"), token_id)
+    except DomainError as exc:
+        raise click.ClickException(exc.detail) from exc
+    finally:
+        session.close()
+        engine.dispose()
+    click.echo(f"token {token.id} ({token.prefix}...) revoked at {token.revoked_at.isoformat()}")
 
 
 @main.command()

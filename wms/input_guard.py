@@ -20,6 +20,7 @@ import math
 import re
 
 from flask import request
+from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from wms.db import INT32_MAX, INT32_MIN
@@ -74,6 +75,8 @@ def check_request() -> None:
         return
     try:
         data = request.get_data(cache=True)
+    except HTTPException:
+        raise  # 413 over the size limit, 400 for a client that went away
     except Exception as exc:  # noqa: BLE001 - the server's body reader (e.g. a malformed chunked body)
         raise BadRequest("the request body could not be read") from exc
     if request.mimetype == "application/x-www-form-urlencoded" or request.mimetype == "multipart/form-data":

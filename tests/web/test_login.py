@@ -146,3 +146,4 @@ def test_a_login_next_on_the_site_is_followed(screen, tokens):
     after = browser.send(browser.form(page), token=tokens.wh1_operator)
 
     assert after.headers["Location"] == "/receive?x=1"
+

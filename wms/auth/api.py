@@ -57,3 +57,8 @@ def list_users(args):
 def update_user(data, user_id):
     session = get_session()
     return users.user_view(session, users.update_user(session, current_principal(), user_id, data))
+@blp.delete("/tokens/<int:token_id>")
+@blp.response(204)
+def revoke_token(token_id):
+    """Revoke a token at once, and every web login made with it (admin)."""
+    services.revoke_token(get_session(), current_principal(), token_id)

@@ -12,7 +12,7 @@ from wms.auth.models import ROLES, Token
 from wms.auth.principal import Principal
 from wms.catalog.models import Seller
 from wms.db import TIMESTAMP_MAX, timestamp_in_range, transaction, utcnow
-from wms.errors import Unauthenticated, ValidationFailed
+from wms.errors import NotFound, Unauthenticated, ValidationFailed
 from wms.facility.models import Warehouse
 
 TOKEN_PREFIX = "qs_"
@@ -92,7 +92,19 @@ def list_tokens(session: Session, actor: Principal, *, after_id: int = 0, limit:
     ]
 
 
-def authenticate(session: Session, raw: str | None) -> Principal:
+def revoke_token(session: Session, actor: Principal, token_id: int) -> Token:
+    """Revoke a token at once. Revoking a revoked token changes nothing."""
+    actor.require("admin")
+    with transaction(session):
+        token = session.get(Token, token_id)
+        if token is None:
+            raise NotFound(f"no token {token_id}")
+        if token.revoked_at is None:
+            token.revoked_at = utcnow()
+        return token
+
+
+def _valid_token(session: Session, raw: str | None) -> Token:
     if not raw:
         raise Unauthenticated("send Authorization: Bearer <token>")
     token = session.scalar(select(Token).where(Token.token_hash == hash_token(raw)))
@@ -100,6 +112,10 @@ def authenticate(session: Session, raw: str | None) -> Principal:
         raise Unauthenticated("unknown or revoked token")
     if token.expires_at is not None and token.expires_at <= utcnow():
         raise Unauthenticated("token expired")
+    return token
+
+
+def _principal(token: Token) -> Principal:
     return Principal(
         role=token.role,
         token_id=token.id,
@@ -108,3 +124,7 @@ def authenticate(session: Session, raw: str | None) -> Principal:
         channel_id=token.channel_id,
         name=token.name,
     )
+
+
+def authenticate(session: Session, raw: str | None) -> Principal:
+    return _principal(_valid_token(session, raw))
