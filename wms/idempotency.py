@@ -5,8 +5,17 @@ sees it and gets 409 idempotency_key_in_use). The request's work then runs
 with its commit deferred (wms.db's write scope: ``defer_commits``), and the
 response is stored in the same transaction as the work: either both are committed or neither is, so a retry after a
 crash either replays the stored response or does the work for the first
-time, never twice. A claim whose worker died (in flight for longer than the
-lock timeout, its work never committed) is taken over by the next retry.
+time, never twice.
+
+Whether the first request is still running is observable on PostgreSQL: the
+request's work transaction holds a transaction-level advisory lock on its
+claim (``pg_try_advisory_xact_lock``) until it commits the work with the
+response, or rolls back. A worker that dies, or a database restart, ends that
+transaction and frees the lock at once, so a retry finding the claim still
+in flight and the lock free takes it over immediately (no 60 s of 409s);
+whoever holds the lock re-reads the claim first, so a finished request is
+replayed, never run again. On SQLite (one machine, no such locks) a claim in
+flight longer than the lock timeout is taken over instead.
 
 The web screens' forms carry their key in a hidden field instead of the
 header (a browser cannot set one); they claim it through the same table,
@@ -15,21 +24,36 @@ scoped to the logged-in token, and a repeat replays the recorded redirect.
 from __future__ import annotations
 
 import hashlib
+import logging
 from datetime import timedelta
 
 from flask import Flask, Response, current_app, g, json, request
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import OperationalError
 
-from wms.db import begin_write, defer_commits, end_deferral, rollback, run_after_commit, utcnow
+from wms.db import begin_write, defer_commits, end_deferral, rollback, run_after_commit, utcnow, write_scope
 from wms.errors import BadRequest, IdempotencyKeyInUse, IdempotencyKeyReused
-from wms.http import get_session, problem_from
+from wms.http import get_session, problem, problem_from
 from wms.idempotency_models import IdempotencyKey
 
+log = logging.getLogger(__name__)
 HEADER = "Idempotency-Key"
 FORM_FIELD = "idempotency_key"
 REPLAYED = "Idempotent-Replayed"
 _keys = IdempotencyKey.__table__
+# Advisory lock ids of claims: this base plus the claim's id (a namespace of its own).
+_LOCK_BASE = 0x5153 << 48
+
+
+def _postgres(session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _try_lock(session, key_id: int) -> bool:
+    """Take the claim's advisory lock for the current transaction; False
+    when another transaction (a request still running) holds it."""
+    return bool(session.scalar(select(func.pg_try_advisory_xact_lock(_LOCK_BASE + key_id))))
 
 
 def requires_idempotency_key(view):
@@ -123,8 +147,23 @@ def claim_key(on_error=problem_from) -> Response | None:
             return outcome
         key_id = outcome
     session.commit()
+    if _postgres(session):
+        # The work transaction starts here and holds the claim's lock until
+        # it commits with the response (or rolls back, or its worker dies).
+        if not _try_lock(session, key_id):
+            rollback(session)
+            return on_error(IdempotencyKeyInUse("a request with this Idempotency-Key is still being processed"))
+        row = session.get(IdempotencyKey, key_id, populate_existing=True)
+        if row is None or row.status != "in_flight":
+            # Another retry finished (or gave up) between the claim and the lock.
+            response = _replay(row) if row is not None else on_error(IdempotencyKeyInUse(
+                "a request with this Idempotency-Key is still being processed"))
+            rollback(session)
+            return response
     g.idempotency_key_id = key_id
     defer_commits(session, key_id)
+    if _postgres(session):
+        write_scope(session).pending = True  # services join the locked transaction
     return None
 
 
@@ -135,6 +174,12 @@ def _existing(session, row: IdempotencyKey, request_hash: str, on_error=problem_
         ))
     if row.status == "completed":
         return _replay(row)
+    if _postgres(session):
+        if not _try_lock(session, row.id):
+            return on_error(IdempotencyKeyInUse("a request with this Idempotency-Key is still being processed"))
+        # In flight and nobody holds its lock: its request died. Take over.
+        session.execute(update(_keys).where(_keys.c.id == row.id).values(locked_at=utcnow()))
+        return row.id
     stale_before = utcnow() - timedelta(seconds=current_app.config["WMS_SETTINGS"].idempotency_lock_seconds)
     if row.locked_at > stale_before:
         return on_error(IdempotencyKeyInUse("a request with this Idempotency-Key is still being processed"))
@@ -176,11 +221,24 @@ def record_response(response: Response) -> Response:
             )
         )
         session.commit()
+    except OperationalError as exc:
+        # The database went away before the work and its response were
+        # committed: nothing happened, and the client may retry.
+        rollback(session)
+        _release(session, key_id)
+        log.warning("database unavailable while recording a response: %s", exc.orig)
+        return unavailable()
     except Exception:
         rollback(session)
         _release(session, key_id)
         raise
     run_after_commit(session)
+    return response
+
+
+def unavailable():
+    response = problem(503, "unavailable", "Service unavailable", "the database is unavailable; retry shortly")
+    response.headers["Retry-After"] = "1"
     return response
 
 
@@ -195,10 +253,16 @@ def release_on_teardown(exc: BaseException | None) -> None:
 
 
 def _release(session, key_id: int) -> None:
-    """Forget a claim whose request failed, so that a retry can run it."""
-    begin_write(session)
-    session.execute(_keys.delete().where(_keys.c.id == key_id, _keys.c.status == "in_flight"))
-    session.commit()
+    """Forget a claim whose request failed, so that a retry can run it. When
+    the database is unreachable the claim stays; on PostgreSQL its lock died
+    with the connection, so a retry takes it over at once."""
+    try:
+        begin_write(session)
+        session.execute(_keys.delete().where(_keys.c.id == key_id, _keys.c.status == "in_flight"))
+        session.commit()
+    except OperationalError as exc:
+        rollback(session)
+        log.warning("could not release idempotency claim %s: %s", key_id, exc.orig)
 
 
 def init_app(app: Flask) -> None:

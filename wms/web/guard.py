@@ -187,7 +187,9 @@ def data_error(error: Exception):
 def operational_error(error: OperationalError):
     rollback()
     log.warning("database unavailable: %s", error.orig)
-    return error_page(503, "Try again", "The database is unavailable: nothing was saved. Try again in a moment.")
+    body, status = error_page(503, "Try again", "The database is unavailable: nothing was saved. "
+                                                "Try again in a moment.")
+    return body, status, {"Retry-After": "1"}
 
 
 def unexpected(error: Exception):
