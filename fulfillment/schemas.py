@@ -2,7 +2,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from fulfillment.models import ORDER_STATUSES
 from wms.http import PageArgsSchema
-from wms.schemas import Code, Qty, SkuRef, Timestamp
+from wms.schemas import ChannelId, Code, Qty, SkuRef, Timestamp
 
 
 class ShipToSchema(Schema):
@@ -22,7 +22,7 @@ class CreateOrderSchema(Schema):
     reference = Code(64, required=True)
     seller = Code(32, load_default=None, metadata={"description": "the seller's code (admin tokens only)"})
     warehouse = Code(16, load_default=None)
-    channel = fields.Integer(strict=True, load_default=None)
+    channel = ChannelId(load_default=None)
     ship_to = fields.Nested(ShipToSchema, required=True)
     carrier = fields.String(load_default=None, validate=validate.Length(min=1, max=50))
     service_level = fields.String(load_default=None, validate=validate.Length(min=1, max=50))

@@ -94,6 +94,16 @@ def _flatten(messages: dict) -> dict:
     return flat
 
 
+def _reject_unknown_query_arguments() -> None:
+    """A misspelt filter (`/stock?warehous=US-LAX`) is a 422 naming it, like
+    an unknown body field, never silently ignored (webargs excludes them by default)."""
+    from flask_smorest.arguments import ArgumentsMixin
+    from marshmallow import RAISE
+
+    parser = ArgumentsMixin.ARGUMENTS_PARSER
+    parser.DEFAULT_UNKNOWN_BY_LOCATION = {**parser.DEFAULT_UNKNOWN_BY_LOCATION, "query": RAISE, "querystring": RAISE}
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     settings = (test_config or {}).get("WMS_SETTINGS") or Settings.from_env()
     if settings.is_production and not settings.secret_key:
@@ -125,6 +135,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["wms"] = {"engine": engine, "sessionmaker": sessionmaker}
 
     app.json.sort_keys = False
+    _reject_unknown_query_arguments()
     # Every <int:id> in a route stops at the largest id a column can hold (404 beyond).
     app.url_map.converters["int"] = BoundedIntConverter
     api = QuaysideApi(app)
@@ -208,7 +219,10 @@ def _register_hooks(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
         _rollback()
-        return problem_from(error)
+        response = problem_from(error)
+        if error.status == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="quayside"'
+        return response
 
     @app.errorhandler(IntegrityError)
     def integrity_error(error: IntegrityError):

@@ -34,8 +34,19 @@ def Qty(**kwargs) -> fields.Integer:  # noqa: N802 - reads like a field class
     return fields.Integer(strict=True, **kwargs)
 
 
+def _not_blank(value: str) -> None:
+    if not value.strip():
+        raise ValidationError("must not be blank")
+
+
 def Code(max_len: int = 64, **kwargs) -> fields.String:  # noqa: N802
-    return fields.String(validate=validate.Length(min=1, max=max_len), **kwargs)
+    """A name, reference or code: 1..max_len characters, not only whitespace."""
+    return fields.String(validate=[validate.Length(min=1, max=max_len), _not_blank], **kwargs)
+
+
+def ChannelId(**kwargs) -> fields.Integer:  # noqa: N802
+    """A sales channel's id: a positive integer."""
+    return fields.Integer(strict=True, validate=validate.Range(min=1, max=INT32_MAX), **kwargs)
 
 
 class Timestamp(fields.AwareDateTime):
@@ -75,4 +86,4 @@ def page_of(item: type[Schema]) -> type[Schema]:
     return _page_schemas[name]
 
 
-__all__ = ["PageArgsSchema", "StrictSchema", "SkuRef", "Qty", "Code", "Timestamp", "page_of"]
+__all__ = ["PageArgsSchema", "StrictSchema", "SkuRef", "Qty", "Code", "ChannelId", "Timestamp", "page_of"]

@@ -1,7 +1,7 @@
 from marshmallow import Schema, fields, validate
 
 from wms.auth.models import ROLES, USER_ROLES
-from wms.schemas import Code, Timestamp
+from wms.schemas import ChannelId, Code, Timestamp
 
 
 class CreateTokenSchema(Schema):
@@ -9,7 +9,7 @@ class CreateTokenSchema(Schema):
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     seller = Code(32, load_default=None)
     warehouses = fields.List(Code(16), load_default=list)
-    channel = fields.Integer(strict=True, load_default=None)
+    channel = ChannelId(load_default=None)
     expires_at = Timestamp(load_default=None)
 
 
