@@ -197,6 +197,10 @@ def _register_blueprints(api: Api, extensions) -> None:
 
 
 def _register_hooks(app: Flask) -> None:
+    from wms import metrics
+
+    metrics.init_app(app)  # first: its clock starts before anything else runs
+
     @app.before_request
     def authenticate_request():
         if not request.path.startswith(API_PREFIX) or request.path in PUBLIC_PATHS:
@@ -283,6 +287,15 @@ def _register_health(app: Flask) -> None:
             return problem(503, "unavailable", "Not ready", f"database at revision {current}, code expects {head}")
         return jsonify(status="ok", revision=current)
 
+    def metrics_endpoint():
+        from wms.metrics import metrics_response
+
+        header = request.headers.get("Authorization", "")
+        raw = header[7:].strip() if header[:7].lower() == "bearer " else None
+        authenticate(get_session(), raw).require("admin")
+        return metrics_response(get_session())
+
+    app.add_url_rule("/metrics", "metrics", metrics_endpoint)
     for prefix in ("", API_PREFIX):
         app.add_url_rule(f"{prefix}/healthz", f"healthz{prefix}", healthz)
         app.add_url_rule(f"{prefix}/readyz", f"readyz{prefix}", readyz)

@@ -33,9 +33,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import OperationalError
 
 from wms.db import begin_write, defer_commits, end_deferral, rollback, run_after_commit, utcnow, write_scope
-from wms.errors import BadRequest, IdempotencyKeyInUse, IdempotencyKeyReused
+from wms.errors import BadRequest, DomainError, IdempotencyKeyInUse, IdempotencyKeyReused
 from wms.http import get_session, problem, problem_from
 from wms.idempotency_models import IdempotencyKey
+from wms.metrics import IDEMPOTENCY_CONFLICTS
 
 log = logging.getLogger(__name__)
 HEADER = "Idempotency-Key"
@@ -168,6 +169,18 @@ def claim_key(on_error=problem_from) -> Response | None:
 
 
 def _existing(session, row: IdempotencyKey, request_hash: str, on_error=problem_from) -> Response | int:
+    kind = "reused" if row.request_hash != request_hash else "in_use"
+    try:
+        outcome = _existing_outcome(session, row, request_hash, on_error)
+    except DomainError:  # the web screens' on_error raises
+        IDEMPOTENCY_CONFLICTS.labels(kind).inc()
+        raise
+    if isinstance(outcome, Response) and not outcome.headers.get(REPLAYED):
+        IDEMPOTENCY_CONFLICTS.labels(kind).inc()
+    return outcome
+
+
+def _existing_outcome(session, row: IdempotencyKey, request_hash: str, on_error) -> Response | int:
     if row.request_hash != request_hash:
         return on_error(IdempotencyKeyReused(
             "this Idempotency-Key was used with a different request", {HEADER: "reused with another body"}
