@@ -10,7 +10,7 @@ WMS_SANDBOX_PORT ?= 8100
 WMS_SANDBOX_URL ?= http://127.0.0.1:$(WMS_SANDBOX_PORT)
 export WMS_DATABASE_URL ?= sqlite:///instance/wms.db
 
-.PHONY: install run test test-sqlite test-postgres lint bench check demo clean mutation messages translations
+.PHONY: install run test test-sqlite test-postgres test-fuzz fuzz lint bench check demo clean mutation messages translations
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,7 +48,19 @@ test-postgres: $(STAMP)
 		WMS_TEST_DATABASE_URL="$$WMS_TEST_POSTGRES_URL" $(BIN)/pytest; \
 	fi
 
-test: lint test-sqlite test-postgres
+# schemathesis against the OpenAPI document (tests/fuzz): a short deterministic
+# slice in `make test` (seller role), every role at length in `make fuzz`.
+test-fuzz: $(STAMP)
+	env -u WMS_TEST_DATABASE_URL WMS_FUZZ_EXAMPLES=2 $(BIN)/pytest tests/fuzz -q -k seller
+
+fuzz: $(STAMP)
+	env -u WMS_TEST_DATABASE_URL WMS_FUZZ_EXAMPLES=$${WMS_FUZZ_EXAMPLES:-100} WMS_FUZZ_RANDOM=1 $(BIN)/pytest tests/fuzz -q
+	@if [ -n "$$WMS_TEST_POSTGRES_URL" ]; then \
+		WMS_TEST_DATABASE_URL="$$WMS_TEST_POSTGRES_URL" WMS_FUZZ_EXAMPLES=$${WMS_FUZZ_EXAMPLES:-100} WMS_FUZZ_RANDOM=1 \
+			$(BIN)/pytest tests/fuzz -q; \
+	fi
+
+test: lint test-sqlite test-postgres test-fuzz
 
 # Needs PostgreSQL (WMS_BENCH_POSTGRES_URL) and pgbench; prints and saves bench/results/.
 bench: $(STAMP)

@@ -67,7 +67,7 @@ def ship_order(data, order_id):
 
 
 @blp.post("/warehouses/<code>/waves")
-@blp.arguments(CreateWaveSchema)
+@blp.arguments(CreateWaveSchema, required=False)  # every field has a default
 @blp.response(201, WaveSchema)
 def create_wave(data, code):
     session = get_session()

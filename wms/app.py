@@ -26,6 +26,7 @@ from wms.input_guard import BoundedIntConverter, check_request
 
 log = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
+PROBLEM_JSON = "application/problem+json"
 PUBLIC_PATHS = {f"{API_PREFIX}/openapi.json", f"{API_PREFIX}/healthz", f"{API_PREFIX}/readyz", "/healthz", "/readyz"}
 
 HTTP_CODES = {
@@ -50,6 +51,23 @@ class QuaysideApi(Api):
     def handle_http_exception(self, error: HTTPException):
         return http_problem(error)
 
+    def _register_responses(self):
+        """flask-smorest's error responses, declared as what they are:
+        application/problem+json (RFC 9457), not application/json."""
+        import http as http_status
+
+        from flask_smorest.utils import prepare_response
+
+        for status in http_status.HTTPStatus:
+            response = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_JSON)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_JSON)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
 
 def http_problem(error: HTTPException):
     status = error.code or 500
@@ -68,7 +86,11 @@ def http_problem(error: HTTPException):
         detail = "; ".join(f"{k}: {v}" for k, v in errors.items())
     else:
         detail = error.description or error.name
-    return problem(status, code, error.name, detail, errors)
+    response = problem(status, code, error.name, detail, errors)
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":  # e.g. Allow on a 405
+            response.headers[name] = value
+    return response
 
 
 def _flatten(messages: dict) -> dict:
@@ -142,6 +164,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from flask_smorest.spec.plugins import integerconverter2paramschema
 
     api.register_converter(BoundedIntConverter, integerconverter2paramschema)
+    api.ma_plugin.converter.add_attribute_function(_sku_ref_property)
     extensions = load_extensions()
     _register_blueprints(api, extensions)
     from wms.web import bp as web_blp  # the handheld screens and the seller portal (HTML)
@@ -153,6 +176,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_hooks(app)
     _register_health(app)
     return app
+
+
+def _sku_ref_property(_converter, field, **_kwargs) -> dict:
+    """The OpenAPI type of a SkuRef: a SKU id or a SKU code."""
+    from wms.db import INT32_MAX
+    from wms.schemas import SkuRef
+
+    if not isinstance(field, SkuRef):
+        return {}
+    return {"oneOf": [{"type": "integer", "minimum": 1, "maximum": INT32_MAX},
+                      {"type": "string", "minLength": 1, "maxLength": 64}]}
 
 
 def _installation_secret(instance_path: str) -> str:

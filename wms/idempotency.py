@@ -57,9 +57,22 @@ def _try_lock(session, key_id: int) -> bool:
     return bool(session.scalar(select(func.pg_try_advisory_xact_lock(_LOCK_BASE + key_id))))
 
 
+IDEMPOTENCY_PARAMETER = {
+    "in": "header", "name": HEADER, "required": True,
+    "description": "Repeat the same key to retry safely: the first answer is replayed.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[!-~]+$"},
+}
+
+
 def requires_idempotency_key(view):
-    """Scan endpoints: a handheld retrying on flaky Wi-Fi must send a key."""
+    """Scan endpoints: a handheld retrying on flaky Wi-Fi must send a key
+    (declared as a required header in the OpenAPI document too)."""
+    from flask_smorest.utils import deepupdate
+
     view._requires_idempotency_key = True
+    apidoc = getattr(view, "_apidoc", {})
+    view._apidoc = {**apidoc, "manual_doc": deepupdate(dict(apidoc.get("manual_doc", {})),
+                                                       {"parameters": [IDEMPOTENCY_PARAMETER]})}
     return view
 
 

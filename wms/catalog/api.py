@@ -59,7 +59,7 @@ def get_sku(sku_id):
 
 
 @blp.patch("/skus/<int:sku_id>")
-@blp.arguments(UpdateSkuSchema(partial=True))
+@blp.arguments(UpdateSkuSchema(partial=True), required=False)
 @blp.response(200, SkuSchema)
 def update_sku(data, sku_id):
     return services.update_sku(get_session(), current_principal(), sku_id, data)
