@@ -73,7 +73,8 @@ class OrderQuerySchema(PageArgsSchema):
 class CreateWaveSchema(Schema):
     max_orders = fields.Integer(strict=True, load_default=200, validate=validate.Range(min=1, max=10_000))
     cart_capacity_units = fields.Integer(strict=True, load_default=50, validate=validate.Range(min=1, max=10_000))
-    cart_capacity_volume_mm3 = fields.Integer(strict=True, load_default=None, validate=validate.Range(min=1))
+    cart_capacity_volume_mm3 = fields.Integer(strict=True, load_default=None,
+                                              validate=validate.Range(min=1, max=2**63 - 1))
     carrier = fields.String(load_default=None, validate=validate.Length(min=1, max=50))
     ship_by_before = Timestamp(load_default=None)
     time_limit_s = fields.Float(load_default=5.0, validate=validate.Range(min=0.05, max=120))

@@ -7,7 +7,8 @@
   malformed chunked body, is 400), parsed strictly (NaN/Infinity and
   nesting past MAX_DEPTH are 400: the decoder would recurse), and then every
   string free of control characters and lone surrogates, every number finite
-  and within 32-bit integers (every integer column; ids beyond it cannot exist).
+  and within 32-bit integers (every integer column; ids beyond it cannot
+  exist), except the few WIDE_FIELDS kept in BIGINT columns.
 - Integers in paths (the `int` converter) stop at the 32-bit maximum (404
   beyond it); cursors are bounded in wms.http.decode_cursor.
 
@@ -23,10 +24,12 @@ from flask import request
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
-from wms.db import INT32_MAX, INT32_MIN
+from wms.db import INT32_MAX, INT32_MIN, INT64_MAX
 from wms.errors import BadRequest, NotFound, ValidationFailed
 
 MAX_DEPTH = 32
+# Body fields kept in BIGINT columns (or never stored): up to INT64_MAX.
+WIDE_FIELDS = frozenset({"max_volume_mm3", "cart_capacity_volume_mm3"})
 # C0 controls and DEL, except tab, newline and carriage return (notes may hold them).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # In a URL or a query argument, none at all.
@@ -137,6 +140,9 @@ def check_json(body) -> None:
         elif isinstance(value, int | float):
             if isinstance(value, float) and not math.isfinite(value):
                 errors[path or "_body"] = "must be a finite number"
+            elif path.rpartition(".")[2] in WIDE_FIELDS:
+                if not -INT64_MAX <= value <= INT64_MAX:
+                    errors[path] = f"must be at most {INT64_MAX}"
             elif not INT32_MIN <= value <= INT32_MAX:
                 errors[path or "_body"] = f"must be between {INT32_MIN} and {INT32_MAX}"
     if errors:

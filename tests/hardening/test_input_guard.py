@@ -80,6 +80,15 @@ def test_integers_beyond_the_columns_in_bodies_are_validation_errors(apis, nothi
     assert_problem(r, 422, "validation_error", field)
 
 
+def test_volumes_kept_in_bigint_columns_may_pass_32_bits(apis):
+    r = apis.admin.post("/warehouses/WH2/locations", json={"locations": [
+        {"code": "BIG-1", "kind": "storage", "max_volume_mm3": 3_000_000_000}]})
+    assert r.status_code == 201, r.get_data(as_text=True)
+    r = apis.admin.post("/warehouses/WH2/locations", json={"locations": [
+        {"code": "BIG-2", "kind": "storage", "max_volume_mm3": 2**63}]})
+    assert_problem(r, 422, "validation_error", "locations.0.max_volume_mm3")
+
+
 @pytest.mark.parametrize("number", ["1e999", "-1e999", "1e308"])
 def test_huge_or_infinite_numbers_are_validation_errors(apis, nothing_written, number):
     with nothing_written():

@@ -90,7 +90,7 @@ class NewLocationSchema(Schema):
     level = fields.Integer(strict=True, load_default=None)
     x_mm = fields.Integer(strict=True, load_default=None)
     y_mm = fields.Integer(strict=True, load_default=None)
-    max_volume_mm3 = fields.Integer(strict=True, load_default=None, validate=validate.Range(min=1))
+    max_volume_mm3 = fields.Integer(strict=True, load_default=None, validate=validate.Range(min=1, max=2**63 - 1))
     max_weight_g = fields.Integer(strict=True, load_default=None, validate=validate.Range(min=1))
 
 
