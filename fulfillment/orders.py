@@ -191,7 +191,12 @@ def allocate_all_backorders(session: Session) -> int:
 
 def cancel_order(session: Session, actor: Principal, order_id: int) -> Order:
     """Release what is reserved; units already picked go back to storage
-    through a putaway task. A shipped order is final."""
+    through a putaway task. A shipped order is final.
+
+    Who may cancel: the seller (its own orders), its channel (the orders of
+    that channel) and an admin. Not an operator: cancelling a customer's
+    order is the seller's decision, not warehouse work (issue 13 D10)."""
+    actor.require("seller", "channel", "admin")
     with transaction(session):
         order = get_order(session, actor, order_id, for_update=True)
         if order.status not in OPEN_FOR_CANCEL:

@@ -44,3 +44,14 @@ def test_html_pages_send_security_headers(client):
         assert r.headers["X-Frame-Options"] == "DENY"
         assert r.headers["X-Content-Type-Options"] == "nosniff"
         assert r.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_an_operator_may_not_cancel_a_sellers_order(apis, nothing_written):
+    from tests.fulfillment.conftest import place
+
+    order = place(apis.acme)
+    with nothing_written():
+        r = apis.wh1_operator.post(f"/orders/{order['id']}/cancel")
+    assert_problem(r, 403, "forbidden")
+    assert apis.acme.get(f"/orders/{order['id']}").get_json()["status"] != "cancelled"
+    assert apis.acme.post(f"/orders/{order['id']}/cancel").status_code == 200
