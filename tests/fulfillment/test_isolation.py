@@ -134,7 +134,8 @@ def test_an_operator_of_another_warehouse_gets_not_found_for_its_waves_pick_list
     assert_problem(confirm(wh2, pick_list["id"], 1, location="A01-01-1", barcode="BA-1", qty=2), 404, "not_found")
     assert_problem(wh2.post("/warehouses/WH1/waves", json={}), 404, "not_found")
     assert_problem(wh2.get(f"/orders/{acme_order['id']}"), 404, "not_found")
-    assert_problem(wh2.post(f"/orders/{acme_order['id']}/cancel"), 404, "not_found")
+    # Operators may not cancel orders at all (issue 13 D10): refused by role, before any lookup.
+    assert_problem(wh2.post(f"/orders/{acme_order['id']}/cancel"), 403, "forbidden")
     assert ok(wh2.get("/orders"))["items"] == []
 
     ok(confirm(apis.wh1_operator, pick_list["id"], 1, location="A01-01-1", barcode="BA-1", qty=2))
