@@ -302,6 +302,30 @@ def _rollback() -> None:
         rollback_session(session)
 
 
+class _OpenTasks:
+    """A Prometheus collector for one scrape: open tasks per warehouse and type."""
+
+    def __init__(self, session):
+        self.session = session
+
+    def collect(self):
+        from prometheus_client.core import GaugeMetricFamily
+        from sqlalchemy import func, select
+
+        from wms.facility.models import Warehouse
+        from wms.inventory.models import Task
+
+        family = GaugeMetricFamily("quayside_open_tasks", "Open warehouse tasks", labels=["warehouse", "type"])
+        rows = self.session.execute(
+            select(Warehouse.code, Task.type, func.count())
+            .join(Warehouse, Warehouse.id == Task.warehouse_id)
+            .where(Task.status == "open").group_by(Warehouse.code, Task.type)
+        ).all()
+        for warehouse, kind, count in rows:
+            family.add_metric([warehouse, kind], count)
+        yield family
+
+
 def _register_health(app: Flask) -> None:
     def healthz():
         return jsonify(status="ok")
@@ -327,7 +351,10 @@ def _register_health(app: Flask) -> None:
         header = request.headers.get("Authorization", "")
         raw = header[7:].strip() if header[:7].lower() == "bearer " else None
         authenticate(get_session(), raw).require("admin")
-        return metrics_response(get_session())
+        session = get_session()
+        response = metrics_response([_OpenTasks(session)])
+        session.rollback()
+        return response
 
     app.add_url_rule("/metrics", "metrics", metrics_endpoint)
     for prefix in ("", API_PREFIX):

@@ -15,8 +15,7 @@ import time
 
 from flask import Flask, Response, g, request
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily
-from sqlalchemy import event, func, select
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from wms.db import after_commit
@@ -55,32 +54,9 @@ def _route() -> str:
     return rule.rule if rule is not None else "unmatched"
 
 
-def _open_tasks(session: Session) -> GaugeMetricFamily:
-    from wms.facility.models import Warehouse
-    from wms.inventory.models import Task
-
-    family = GaugeMetricFamily("quayside_open_tasks", "Open warehouse tasks", labels=["warehouse", "type"])
-    rows = session.execute(
-        select(Warehouse.code, Task.type, func.count())
-        .join(Warehouse, Warehouse.id == Task.warehouse_id)
-        .where(Task.status == "open").group_by(Warehouse.code, Task.type)
-    ).all()
-    for warehouse, kind, count in rows:
-        family.add_metric([warehouse, kind], count)
-    return family
-
-
-class _FromDatabase:
-    """A collector for one scrape: what the database holds right now."""
-
-    def __init__(self, session: Session):
-        self.session = session
-
-    def collect(self):
-        yield _open_tasks(self.session)
-
-
-def metrics_response(session: Session) -> Response:
+def metrics_response(collectors=()) -> Response:
+    """The exposition: what was counted, then what the collectors read now
+    (the app passes the ones that read the database; this module imports no area)."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
 
@@ -92,9 +68,9 @@ def metrics_response(session: Session) -> Response:
 
         counted = generate_latest(REGISTRY)
     now = CollectorRegistry()
-    now.register(_FromDatabase(session))
+    for collector in collectors:
+        now.register(collector)
     body = counted + generate_latest(now)
-    session.rollback()
     return Response(body, mimetype=CONTENT_TYPE_LATEST.split(";")[0], content_type=CONTENT_TYPE_LATEST)
 
 
