@@ -12,7 +12,9 @@ from wms.facility.models import Location
 
 # From the counts when this test was written: a change that adds statements
 # to a pick must raise the ceiling knowingly.
-PICK_CEILING = {"postgresql": 30, "sqlite": 39}
+# PostgreSQL +2 since retry liveness (issue 13 D7): the claim's advisory lock
+# and the claim read back after its commit.
+PICK_CEILING = {"postgresql": 32, "sqlite": 39}
 
 
 def test_a_pick_confirmation_costs_the_same_statements_in_a_full_warehouse_with_an_old_ledger(

@@ -15,8 +15,10 @@ from wms.facility.models import Location
 
 # Ceilings per dialect, from the counts when this test was written: a
 # change that adds statements to a scan must raise them knowingly.
-RECEIVE_CEILING = {"postgresql": 22, "sqlite": 29}
-PUTAWAY_CEILING = {"postgresql": 17, "sqlite": 24}
+# PostgreSQL +2 since retry liveness (issue 13 D7): the work transaction takes
+# the claim's advisory lock, and the claim is read back after its commit.
+RECEIVE_CEILING = {"postgresql": 24, "sqlite": 29}
+PUTAWAY_CEILING = {"postgresql": 19, "sqlite": 24}
 
 
 def _sent(statements: list[str]) -> list[str]:
