@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import email.utils
 import time
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -112,7 +113,7 @@ def _retryable(exc: BaseException) -> bool:
 
 
 @dataclass
-class Connector:
+class Connector(ABC):
     """Base of every connector: settings (plain), credentials (decrypted),
     an httpx client and the call helper."""
 
@@ -170,9 +171,11 @@ class Connector:
         return response
 
     # The contract every connector fills in.
+    @abstractmethod
     def push(self, items: list[PushItem]) -> list[Outcome]:
         raise NotImplementedError
 
+    @abstractmethod
     def read(self, items: list[PushItem]) -> dict[int, int | None]:
         """Remote quantity per listing id (None: the marketplace does not know it)."""
         raise NotImplementedError
