@@ -23,6 +23,8 @@ class Settings:
     # its transaction never committed, so a retry may take it over.
     idempotency_lock_seconds: int = 60
     sqlite_busy_timeout_ms: int = 30_000
+    # A web login (server-side session) ends this long after it began.
+    web_session_hours: int = 12
     # A cycle-count variance larger than this many units waits for an admin.
     count_approval_units: int = 10
     extra: dict = field(default_factory=dict)
@@ -41,6 +43,7 @@ class Settings:
             idempotency_ttl_hours=_int("WMS_IDEMPOTENCY_TTL_HOURS", 72),
             idempotency_lock_seconds=_int("WMS_IDEMPOTENCY_LOCK_SECONDS", 60),
             sqlite_busy_timeout_ms=_int("WMS_SQLITE_BUSY_TIMEOUT_MS", 30_000),
+            web_session_hours=_int("WMS_WEB_SESSION_HOURS", 12),
             count_approval_units=_int("WMS_COUNT_APPROVAL_UNITS", 10),
         )
 

@@ -89,6 +89,25 @@ class User(Base):
     warehouses: Mapped[list[Warehouse]] = relationship(secondary=user_warehouses, lazy="selectin")
 
 
+class WebSession(Base):
+    """One web login, kept on the server: the browser's cookie holds only a
+    random key whose SHA-256 is stored here. Logging out deletes the row, so
+    a copied cookie is dead at once; so is it when the session runs past
+    `expires_at`, when its token is revoked or expires, or when its user is
+    deactivated or their secrets change (`user_epoch` no longer matches)."""
+
+    __tablename__ = "web_sessions"
+    __table_args__ = (CheckConstraint("(token_id IS NULL) <> (user_id IS NULL)", name="one_owner"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_id: Mapped[int | None] = mapped_column(ForeignKey("tokens.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_epoch: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 class LoginThrottle(Base):
     """Failed logins per key ("login:<name>", "badge:<code>", "ip:<address>")
     within a window; past the limit the key is locked for a while. Kept in

@@ -5,10 +5,10 @@ import hashlib
 import secrets
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from wms.auth.models import ROLES, Token
+from wms.auth.models import ROLES, Token, WebSession
 from wms.auth.principal import Principal
 from wms.catalog.models import Seller
 from wms.db import TIMESTAMP_MAX, timestamp_in_range, transaction, utcnow
@@ -93,7 +93,8 @@ def list_tokens(session: Session, actor: Principal, *, after_id: int = 0, limit:
 
 
 def revoke_token(session: Session, actor: Principal, token_id: int) -> Token:
-    """Revoke a token at once. Revoking a revoked token changes nothing."""
+    """Revoke a token at once, and end every web login made with it.
+    Revoking a revoked token changes nothing."""
     actor.require("admin")
     with transaction(session):
         token = session.get(Token, token_id)
@@ -101,6 +102,7 @@ def revoke_token(session: Session, actor: Principal, token_id: int) -> Token:
             raise NotFound(f"no token {token_id}")
         if token.revoked_at is None:
             token.revoked_at = utcnow()
+        session.execute(delete(WebSession).where(WebSession.token_id == token.id))
         return token
 
 

@@ -8,12 +8,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from wms.auth.models import USER_ROLES, LoginThrottle, User
+from wms.auth.models import USER_ROLES, LoginThrottle, User, WebSession
 from wms.auth.principal import Principal
 from wms.catalog.models import Seller
 from wms.db import transaction, utcnow
@@ -146,6 +146,7 @@ def update_user(session: Session, actor: Principal, user_id: int, changes: dict)
             user.active = bool(changes["active"])
         if password is not None or badge is not None or "active" in changes:
             user.session_epoch += 1
+            session.execute(delete(WebSession).where(WebSession.user_id == user.id))
         session.flush()
         return user
 

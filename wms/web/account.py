@@ -2,13 +2,14 @@
 logging out, and the home screen."""
 from __future__ import annotations
 
-from flask import g, redirect, request, session, url_for
+from flask import current_app, g, redirect, request, session, url_for
 
+from wms.auth import web_sessions
 from wms.auth.services import authenticate
 from wms.auth.users import LoginThrottled, login_with_badge, login_with_password
 from wms.errors import Unauthenticated
 from wms.extensions import page_sections
-from wms.web.guard import TOKEN, USER, csrf_token, notice, safe_next
+from wms.web.guard import SID, csrf_token, notice, safe_next
 from wms.web.pages import db, render
 
 
@@ -55,17 +56,21 @@ def login():
                                     else "That login and password do not match.")
         return render("login.html", error.status, error=error, next=target, mode=mode)
     # A new session: nothing from before the login (its CSRF token included) survives.
-    session.clear()
+    # The cookie gets only the server-side session's key: never the token itself.
+    hours = current_app.config["WMS_SETTINGS"].web_session_hours
     if mode == "token":
-        session[TOKEN] = form["token"].strip()
+        sid = web_sessions.start(db(), hours=hours, token_id=principal.token_id)
         name = principal.name or principal.role
     else:
-        session[USER] = [user.id, user.session_epoch]
+        sid = web_sessions.start(db(), hours=hours, user_id=user.id, user_epoch=user.session_epoch)
         name = user.name
+    session.clear()
+    session[SID] = sid
     csrf_token()
     return redirect(target or url_for("web.home", **notice(f"Logged in as {name}.")), code=303)
 
 
 def logout():
+    web_sessions.end(db(), session.get(SID))
     session.clear()
     return redirect(url_for("web.login", **notice("Logged out.")), code=303)

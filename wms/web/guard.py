@@ -1,5 +1,6 @@
 """What every web request goes through before and after its view: who is
-logged in (a user, or an API token, kept in Flask's signed session cookie), the CSRF
+logged in (a server-side web session, whose random key is all the signed
+cookie holds: never an API token), the CSRF
 check of every form, the claim of the form's idempotency key, and the pages
 shown for errors (HTML, never a stack trace or problem+json)."""
 from __future__ import annotations
@@ -16,16 +17,14 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from wms import idempotency
-from wms.auth.services import authenticate
-from wms.auth.users import user_principal
+from wms.auth import web_sessions
 from wms.db import rollback as rollback_session
 from wms.errors import BadRequest, DomainError, IdempotencyKeyInUse, IdempotencyKeyReused, Unauthenticated
 from wms.http import get_session
 
 log = logging.getLogger(__name__)
 
-TOKEN = "token"  # the raw API token, in the signed session cookie
-USER = "user"    # or a person's [user id, session epoch]
+SID = "sid"  # the web session's random key (wms.auth.web_sessions)
 CSRF = "csrf"
 CSRF_FIELD = "csrf_token"
 NOTICE_ARG = "n"
@@ -44,13 +43,10 @@ class CsrfFailed(BadRequest):
 def before_request():
     if request.endpoint == "web.static":
         return None
-    raw, user = session.get(TOKEN), session.get(USER)
-    if raw or user:
+    sid = session.get(SID)
+    if sid:
         try:
-            if raw:
-                g.principal = authenticate(get_session(), raw)
-            else:
-                g.principal = user_principal(get_session(), int(user[0]), int(user[1]))
+            g.principal = web_sessions.resume(get_session(), sid)
         except Unauthenticated as error:
             session.clear()
             return redirect(url_for("web.login", **notice(f"Logged out: {error.detail}.", "error")))
