@@ -12,6 +12,7 @@ from tests.fulfillment.conftest import (  # noqa: F401  (fixtures, reused)
     nothing_written,
     world,
 )
+from tests.web.conftest import screen, tokens  # noqa: F401  (the web tests' browser and tokens, reused)
 
 
 class _NoEngine:

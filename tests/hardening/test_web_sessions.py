@@ -11,7 +11,7 @@ from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import func, select, update
 
 from tests.factories import ADMIN
-from tests.web.conftest import Screen, message_of, screen, tokens  # noqa: F401  (fixtures)
+from tests.web.conftest import Screen, message_of
 from wms.auth.models import Token, User, WebSession
 from wms.auth.services import hash_token
 from wms.auth.users import create_user
@@ -20,14 +20,14 @@ from wms.db import utcnow
 COOKIE = "session"
 
 
-def cookie_of(screen: Screen) -> str:
-    return screen.client.get_cookie(COOKIE).value
+def cookie_of(browser: Screen) -> str:
+    return browser.client.get_cookie(COOKIE).value
 
 
-def copy_of(app, screen: Screen) -> Screen:
+def copy_of(app, browser: Screen) -> Screen:
     """Another browser holding a copy of this browser's cookie (a stolen cookie)."""
     thief = Screen(app.test_client())
-    thief.client.set_cookie(COOKIE, cookie_of(screen))
+    thief.client.set_cookie(COOKIE, cookie_of(browser))
     return thief
 
 
