@@ -34,7 +34,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData, create_engine, event, select
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, create_engine, event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -59,6 +59,14 @@ def utcnow() -> datetime:
 # The range of PostgreSQL's integer (every id and quantity column but the
 # ledger's BIGINT ids): input beyond it is refused before any query.
 INT32_MIN, INT32_MAX, INT64_MAX = -(2**31), 2**31 - 1, 2**63 - 1
+
+
+# A quantity that accumulates over many requests (balances, stock levels,
+# received totals, a count's snapshot of a balance): BIGINT on PostgreSQL
+# (SQLite's INTEGER is 64-bit already). Quantities one request carries (a
+# posting, an order line, an ASN line's expected) stay INTEGER: a request's
+# number beyond 2^31-1 is refused at the door, and a posting beyond it by the ledger.
+QUANTITY = BigInteger().with_variant(Integer, "sqlite")
 
 # The window every timestamp a client may send must fall in (inclusive, UTC):
 # wms.schemas.Timestamp refuses what lies outside, and `wms check` reports rows

@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import JSON
 
-from wms.db import Base, UTCDateTime, utcnow
+from wms.db import QUANTITY, Base, UTCDateTime, utcnow
 from wms.facility.models import Warehouse
 
 CHANNEL_KINDS = ("amazon", "ebay", "aliexpress", "wish", "etsy", "shopify", "walmart", "woocommerce", "webhook")
@@ -111,7 +111,7 @@ class Listing(Base):
     state: Mapped[str] = mapped_column(String(16), default="active")
 
     # Desired state, changed in the ledger's transaction.
-    desired_qty: Mapped[int] = mapped_column(Integer, default=0)
+    desired_qty: Mapped[int] = mapped_column(QUANTITY, default=0)
     version: Mapped[int] = mapped_column(BigInteger, default=0)
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from wms.db import Base, UTCDateTime, utcnow
+from wms.db import QUANTITY, Base, UTCDateTime, utcnow
 
 ASN_STATUSES = ("expected", "receiving", "closed", "cancelled")
 TRANSPORT_MODES = ("sea", "air", "road", "rail", "courier")
@@ -64,8 +64,8 @@ class AsnLine(Base):
     expiry: Mapped[date | None] = mapped_column(Date)
     expected_qty: Mapped[int] = mapped_column(Integer)
     # Every unit received, good or damaged; damaged_qty is the damaged part.
-    received_qty: Mapped[int] = mapped_column(Integer, default=0)
-    damaged_qty: Mapped[int] = mapped_column(Integer, default=0)
+    received_qty: Mapped[int] = mapped_column(QUANTITY, default=0)
+    damaged_qty: Mapped[int] = mapped_column(QUANTITY, default=0)
 
     asn: Mapped[Asn] = relationship(back_populates="lines")
 

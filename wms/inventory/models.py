@@ -15,7 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from wms.db import Base, UTCDateTime, utcnow
+from wms.db import QUANTITY, Base, UTCDateTime, utcnow
 
 TASK_TYPES = ("putaway", "move", "count")
 TASK_STATUSES = ("open", "done", "cancelled")
@@ -143,7 +143,7 @@ class CountLine(Base):
     sku_id: Mapped[int] = mapped_column(Integer)
     lot: Mapped[str] = mapped_column(String(64), default="")
     condition: Mapped[str] = mapped_column(String(8), default="good")
-    system_qty: Mapped[int] = mapped_column(Integer)
+    system_qty: Mapped[int] = mapped_column(QUANTITY)
     counted_qty: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16))
     movement_id: Mapped[int | None] = mapped_column(ForeignKey("movements.id"))

@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from wms.db import Base, UTCDateTime, utcnow
+from wms.db import QUANTITY, Base, UTCDateTime, utcnow
 
 MOVEMENT_KINDS = (
     "receipt", "putaway", "move", "pick", "pack", "ship", "adjustment", "count",
@@ -122,7 +122,7 @@ class Balance(Base):
     sku_id: Mapped[int] = mapped_column(Integer)
     lot: Mapped[str] = mapped_column(String(64), default=NO_LOT)
     condition: Mapped[str] = mapped_column(String(8), default="good")
-    qty: Mapped[int] = mapped_column(Integer, default=0)
+    qty: Mapped[int] = mapped_column(QUANTITY, default=0)
 
 
 class StockLevel(Base):
@@ -148,13 +148,13 @@ class StockLevel(Base):
     warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouses.id"))
     owner_id: Mapped[int] = mapped_column(Integer)
     sku_id: Mapped[int] = mapped_column(Integer)
-    sellable: Mapped[int] = mapped_column(Integer, default=0)
-    reserved: Mapped[int] = mapped_column(Integer, default=0)
-    receiving: Mapped[int] = mapped_column(Integer, default=0)
-    unsellable: Mapped[int] = mapped_column(Integer, default=0)
-    picked: Mapped[int] = mapped_column(Integer, default=0)
-    in_transit: Mapped[int] = mapped_column(Integer, default=0)
-    expected: Mapped[int] = mapped_column(Integer, default=0)
+    sellable: Mapped[int] = mapped_column(QUANTITY, default=0)
+    reserved: Mapped[int] = mapped_column(QUANTITY, default=0)
+    receiving: Mapped[int] = mapped_column(QUANTITY, default=0)
+    unsellable: Mapped[int] = mapped_column(QUANTITY, default=0)
+    picked: Mapped[int] = mapped_column(QUANTITY, default=0)
+    in_transit: Mapped[int] = mapped_column(QUANTITY, default=0)
+    expected: Mapped[int] = mapped_column(QUANTITY, default=0)
 
     @property
     def available(self) -> int:

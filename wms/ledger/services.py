@@ -12,7 +12,7 @@ import functools
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from sqlalchemy import Integer, bindparam, insert, select, text, update
+from sqlalchemy import BigInteger, bindparam, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import DBAPIError
@@ -21,7 +21,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from wms.auth.principal import Principal
 from wms.catalog.models import Sku
-from wms.db import UTCDateTime, transaction, utcnow, write_scope
+from wms.db import INT32_MAX, UTCDateTime, transaction, utcnow, write_scope
 from wms.errors import InsufficientStock, InvalidState, NotFound, ValidationFailed
 from wms.facility.models import Location
 from wms.ledger.events import LevelChange, announce_available, announce_levels
@@ -55,7 +55,7 @@ def _dialect(session: Session) -> str:
 
 
 def _qty(name: str):
-    return bindparam(name, type_=Integer)
+    return bindparam(name, type_=BigInteger)
 
 
 _LOCATIONS = select(Location.id, Location.warehouse_id, Location.is_virtual, Location.kind, Location.code).where(
@@ -146,6 +146,9 @@ def post_movement(
     netted = net_lines(lines)
     if not netted:
         raise ValidationFailed(qty="the movement changes nothing")
+    if any(abs(line.qty) > INT32_MAX for line in netted):
+        # A posting is one request's quantity (INTEGER); only the sums it feeds are BIGINT.
+        raise ValidationFailed(qty=f"at most {INT32_MAX} units move in one movement")
     for _reservation_id, qty in consume:
         if qty <= 0:
             raise ValueError("consumed quantities are positive")
