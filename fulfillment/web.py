@@ -7,6 +7,7 @@ screen's Pick button, as page sections."""
 from __future__ import annotations
 
 from flask import redirect, request, url_for
+from flask_babel import gettext as _
 from marshmallow import fields
 
 from fulfillment import portal, wave_pages
@@ -42,7 +43,7 @@ def pick_start():
         return render("fulfillment/pick_start.html")
     if not number.isdigit():
         return render("fulfillment/pick_start.html", 422,
-                      error=ValidationFailed(list=f"{number!r} is not a pick list number"))
+                      error=ValidationFailed(list=_("%(number)s is not a pick list number", number=repr(number))))
     return redirect(url_for("fulfillment_web.pick_screen", pick_list_id=int(number)))
 
 
@@ -73,11 +74,12 @@ def pick(pick_list_id: int):
                            focus="barcode" if "barcode" in error.errors else "location")
     p = next(p for p in view["picks"] if p["seq"] == seq)
     if p["status"] == "short":
-        text = f"Short pick: took {p['picked_qty']} of {p['qty']} × {p['sku']} from {p['location']}."
+        text = _("Short pick: took %(taken)s of %(qty)s × %(sku)s from %(bin)s.", taken=p["picked_qty"], qty=p["qty"],
+                 sku=p["sku"], bin=p["location"])
     else:
-        text = f"Picked {p['picked_qty']} × {p['sku']} from {p['location']}."
+        text = _("Picked %(qty)s × %(sku)s from %(bin)s.", qty=p["picked_qty"], sku=p["sku"], bin=p["location"])
     if view["status"] == "done":
-        text += " Pick list done: take the cart to packing."
+        text += " " + _("Pick list done: take the cart to packing.")
     return done("fulfillment_web.pick_screen", text, pick_list_id=pick_list_id)
 
 
@@ -102,4 +104,4 @@ def portal_nav() -> list[tuple[str, str, tuple[str, ...]]]:
 
 def home_menu() -> list[tuple[str, str]]:
     """The home screen's buttons this package adds: (label, endpoint)."""
-    return [("Pick", "fulfillment_web.pick_start")]
+    return [(N_("Pick"), "fulfillment_web.pick_start")]

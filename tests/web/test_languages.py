@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+from babel.messages.extract import extract_from_file
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 
@@ -17,17 +18,19 @@ from tests.web.conftest import new_asn, new_order, text_of
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("wms", "fulfillment", "slotting")
-# Templates whose every string goes through the catalogue. The handheld
-# screens' templates (receive, close, putaway, pick, home, login) are not
-# marked yet: they are not in this list.
-TRANSLATED = [
+# The handheld screens' templates and the modules of their messages: they
+# are offered in Spanish too (wms.web.i18n.HANDHELD_LANGUAGES).
+HANDHELD_TEMPLATES = [
     "wms/web/templates/web/" + name for name in (
-        "base.html", "error.html", "_portal_nav.html", "_labels.html", "_upload_problems.html", "_add_line.html",
-        "stock.html", "sku.html", "asns.html", "asn.html", "asn_new.html", "counts.html", "dashboard.html",
-        "layout.html")
-] + ["fulfillment/templates/fulfillment/" + name for name in (
-    "orders.html", "order.html", "order_new.html", "waves.html", "wave.html")
-] + ["wms/channels/templates/channels/" + name for name in ("channels.html", "channel.html")]
+        "base.html", "error.html", "_labels.html", "login.html", "home.html", "receive_list.html", "receive.html",
+        "close.html", "_asn_lines.html", "_discrepancies.html", "putaway_list.html", "putaway.html")
+] + ["fulfillment/templates/fulfillment/" + name for name in ("pick_start.html", "pick.html")]
+HANDHELD_MODULES = ["wms/web/" + name for name in (
+    "receiving.py", "putaway.py", "account.py", "guard.py", "pages.py")] + ["fulfillment/web.py"]
+# Templates whose every string goes through the catalogue: all of them.
+TEMPLATE_FOLDERS = ("wms/web/templates/web", "fulfillment/templates/fulfillment", "wms/channels/templates/channels")
+TRANSLATED = sorted(str(path.relative_to(ROOT)) for folder in TEMPLATE_FOLDERS
+                    for path in (ROOT / folder).glob("*.html"))
 # Text that is the same in every language: the product's name, units, an example.
 NOT_WORDS = {"Quayside", "mm", "g", "m", "ms", "MSCU"}
 
@@ -45,6 +48,11 @@ def unmarked_text(source: str) -> list[str]:
     text = re.sub(r"<[^>]*>", " ", source)
     found += re.findall(r"[^\W\d_]{2,}", text)
     return [word for word in found if word not in NOT_WORDS]
+
+
+def test_every_template_is_checked_and_the_handheld_ones_among_them():
+    assert len(TRANSLATED) > 30
+    assert set(HANDHELD_TEMPLATES) <= set(TRANSLATED)
 
 
 @pytest.mark.parametrize("template", TRANSLATED)
@@ -72,10 +80,29 @@ def test_the_chinese_catalogue_translates_every_marked_string(package):
     assert wanted - translated == set()
 
 
-@pytest.mark.parametrize("package", PACKAGES)
-def test_the_compiled_catalogue_is_the_one_in_the_po_file(package):
-    po = catalogue(package, "zh")
-    with open(ROOT / package / "translations" / "zh" / "LC_MESSAGES" / "messages.mo", "rb") as f:
+def handheld_messages() -> set[str]:
+    """Every message of the handheld screens: their templates' and their views' own."""
+    found = set()
+    for path, method in [*((t, "jinja2") for t in HANDHELD_TEMPLATES), *((m, "python") for m in HANDHELD_MODULES)]:
+        for _, message, _, _ in extract_from_file(method, ROOT / path, keywords={"_": None, "gettext": None,
+                                                                                 "N_": None}):
+            found.add(message if isinstance(message, str) else message[0])
+    return found
+
+
+def test_the_spanish_catalogues_translate_every_handheld_message():
+    wanted = handheld_messages()
+    translated = {m.id for package in ("wms", "fulfillment") for m in catalogue(package, "es")
+                  if m.id and m.string and "fuzzy" not in m.flags}
+
+    assert len(wanted) > 150
+    assert wanted - translated == set()
+
+
+@pytest.mark.parametrize(("package", "lang"), [(p, "zh") for p in PACKAGES] + [("wms", "es"), ("fulfillment", "es")])
+def test_the_compiled_catalogue_is_the_one_in_the_po_file(package, lang):
+    po = catalogue(package, lang)
+    with open(ROOT / package / "translations" / lang / "LC_MESSAGES" / "messages.mo", "rb") as f:
         committed = {m.id: m.string for m in read_mo(f) if m.id}
     fresh = io.BytesIO()
     write_mo(fresh, po)
@@ -86,12 +113,12 @@ def test_the_compiled_catalogue_is_the_one_in_the_po_file(package):
 
 # --- the portal in Chinese -------------------------------------------------------------------
 
-def english_sources() -> dict[str, str]:
-    """Every English message without placeholders whose Chinese differs: none
-    of them may be left on a Chinese page."""
+def english_sources(lang: str = "zh") -> dict[str, str]:
+    """Every English message without placeholders whose translation differs:
+    none of them may be left on a page in that language."""
     found = {}
-    for package in PACKAGES:
-        for m in catalogue(package, "zh"):
+    for package in PACKAGES if lang == "zh" else ("wms", "fulfillment"):
+        for m in catalogue(package, lang):
             if m.id and "%(" not in m.id and m.string != m.id and re.search(r"[A-Za-z]{3,}", m.id):
                 found[m.id] = m.string
     return found
@@ -104,11 +131,13 @@ def trading(world, session):
     from tests.web.conftest import new_pick_list
     from wms.inbound.services import close_asn, receive_units
     from wms.inventory.counts import create_count, submit_count
+    from wms.inventory.tasks import list_tasks
 
     asn_id = new_asn(session, reference="PO-ZH")
     receive_units(session, ADMIN, asn_id, qty=3, barcode="BA-1", condition="damaged")
     close_asn(session, ADMIN, asn_id)
-    new_asn(session, reference="PO-OPEN")
+    open_asn = new_asn(session, reference="PO-OPEN")
+    receive_units(session, ADMIN, open_asn, qty=2, barcode="BA-1")
     order_id = new_order(session, reference="SO-ZH")
     pick_list = new_pick_list(session)
     for p in pick_list["picks"]:
@@ -121,7 +150,9 @@ def trading(world, session):
     submit_count(session, ADMIN, count.id, lines=[{"location": "A01-02-1", "sku": "B-1", "seller": "BETA",
                                                    "counted_qty": 1}], approval_threshold=2)
     session.commit()
-    return {"asn": asn_id, "order": order_id, "wave": pick_list["wave_id"], "sku": pick_list["picks"][0]["sku_id"]}
+    task = list_tasks(session, ADMIN, type="putaway", status="open", limit=1)[0]
+    return {"asn": asn_id, "order": order_id, "wave": pick_list["wave_id"], "sku": pick_list["picks"][0]["sku_id"],
+            "open_asn": open_asn, "task": task.id, "pick_list": pick_list["id"]}
 
 
 CHINESE = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"}
@@ -131,6 +162,7 @@ def leftovers(html: str, sources: dict[str, str]) -> list[str]:
     main = html.split("<main>", 1)[1] if "<main>" in html else html
     text = text_of(re.sub(r"<svg\b.*?</svg>", " ", main, flags=re.S))
     text = re.sub(r"Warehouse WH\d", " ", text)  # the test warehouses' names are data, not the screen's words
+    text = re.sub(r"Item [A-Z]-\d", " ", text)  # nor the test SKUs' names
     return sorted(msgid for msgid in sources if re.search(r"(?<![\w-])" + re.escape(msgid) + r"(?![\w-])", text))
 
 
@@ -150,6 +182,29 @@ def test_the_chinese_portal_has_no_untranslated_string(screen, tokens, trading, 
         assert response.status_code == 200, path
         assert '<html lang="zh">' in html, path
         assert leftovers(html, sources) == [], path
+
+
+HANDHELD_PAGES = ["/", "/receive", "/receive/{open_asn}", "/receive/{open_asn}/close", "/receive/{asn}",
+                  "/putaway", "/putaway/{task}", "/pick", "/pick/{pick_list}"]
+
+
+@pytest.mark.parametrize(("lang", "header"), [("zh", CHINESE), ("es", {"Accept-Language": "es-ES,es;q=0.9"})])
+def test_the_handheld_screens_have_no_untranslated_string(screen, tokens, trading, lang, header):
+    browser = screen(tokens.wh1_operator)
+    sources = english_sources(lang)
+
+    for path in HANDHELD_PAGES:
+        response = browser.get(path.format(**trading), headers=header)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200, path
+        assert f'<html lang="{lang}">' in html, path
+        assert leftovers(html, sources) == [], path
+
+
+def test_the_login_screen_follows_the_browser(screen, world):
+    html = screen().get("/login", headers=CHINESE).get_data(as_text=True)
+
+    assert '<html lang="zh">' in html and "扫描工牌" in html
 
 
 def test_the_check_finds_english_left_on_a_page():

@@ -3,6 +3,7 @@ logging out, and the home screen."""
 from __future__ import annotations
 
 from flask import current_app, g, redirect, request, session, url_for
+from flask_babel import gettext as _
 
 from wms.auth import web_sessions
 from wms.auth.services import authenticate
@@ -37,23 +38,23 @@ def login():
         if mode == "token":
             raw = form.get("token", "").strip()
             if not raw:
-                raise Unauthenticated("Scan or paste your token.")
+                raise Unauthenticated(_("Scan or paste your token."))
             try:
                 principal = authenticate(db(), raw)
             except Unauthenticated as error:
-                raise Unauthenticated("That token is not valid: it is unknown, revoked or expired.") from error
+                raise Unauthenticated(_("That token is not valid: it is unknown, revoked or expired.")) from error
         elif mode == "password":
             if not form.get("login", "").strip() or not form.get("password"):
-                raise Unauthenticated("Type your login and your password.")
+                raise Unauthenticated(_("Type your login and your password."))
             user = login_with_password(db(), form["login"], form["password"], client=client)
         else:
             if not form.get("badge", "").strip() or not form.get("pin", "").strip():
-                raise Unauthenticated("Scan your badge, then type your PIN.")
+                raise Unauthenticated(_("Scan your badge, then type your PIN."))
             user = login_with_badge(db(), form["badge"], form["pin"].strip(), client=client)
     except (Unauthenticated, LoginThrottled) as error:
         if isinstance(error, Unauthenticated) and error.detail == "unknown login or wrong password":
-            error = Unauthenticated("That badge and PIN do not match." if mode == "badge"
-                                    else "That login and password do not match.")
+            error = Unauthenticated(_("That badge and PIN do not match.") if mode == "badge"
+                                    else _("That login and password do not match."))
         return render("login.html", error.status, error=error, next=target, mode=mode)
     # A new session: nothing from before the login (its CSRF token included) survives.
     # The cookie gets only the server-side session's key: never the token itself.
@@ -67,10 +68,10 @@ def login():
     session.clear()
     session[SID] = sid
     csrf_token()
-    return redirect(target or url_for("web.home", **notice(f"Logged in as {name}.")), code=303)
+    return redirect(target or url_for("web.home", **notice(_("Logged in as %(name)s.", name=name))), code=303)
 
 
 def logout():
     web_sessions.end(db(), session.get(SID))
     session.clear()
-    return redirect(url_for("web.login", **notice("Logged out.")), code=303)
+    return redirect(url_for("web.login", **notice(_("Logged out."))), code=303)

@@ -12,6 +12,7 @@ import time
 from urllib.parse import urlencode, urlsplit
 
 from flask import current_app, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
@@ -49,7 +50,7 @@ def before_request():
             g.principal = web_sessions.resume(get_session(), sid)
         except Unauthenticated as error:
             session.clear()
-            return redirect(url_for("web.login", **notice(f"Logged out: {error.detail}.", "error")))
+            return redirect(url_for("web.login", **notice(_("Logged out: %(reason)s.", reason=error.detail), "error")))
     if request.method == "POST":
         check_csrf()
     if "principal" not in g:
@@ -66,8 +67,8 @@ def check_csrf() -> None:
     expected = session.get(CSRF)
     sent = request.form.get(CSRF_FIELD, "")
     if not expected or not hmac.compare_digest(expected.encode(), sent.encode()):
-        raise CsrfFailed("This form has expired or did not come from Quayside: nothing was saved. "
-                         "Go back, reload the page and try again.")
+        raise CsrfFailed(_("This form has expired or did not come from Quayside: nothing was saved. "
+                           "Go back, reload the page and try again."))
 
 
 def csrf_token() -> str:
@@ -97,13 +98,13 @@ def claim_form_key():
             rollback()  # never sleep holding SQLite's write lock
             if time.monotonic() >= deadline:
                 return redirect(request.path + "?" + urlencode(notice(
-                    "Still saving your previous tap: check the screen before scanning again.", "error")), 303)
+                    _("Still saving your previous tap: check the screen before scanning again."), "error")), 303)
             time.sleep(0.1)
         except IdempotencyKeyReused:
             rollback()
             return redirect(request.path + "?" + urlencode(notice(
-                "This form was already sent with other values, so it was not sent again. "
-                "Check the screen and enter it anew.", "error")), 303)
+                _("This form was already sent with other values, so it was not sent again. "
+                  "Check the screen and enter it anew."), "error")), 303)
 
 
 # --- notices carried through a redirect -------------------------------------------
@@ -170,21 +171,21 @@ def http_error(error: HTTPException):
 def integrity_error(error: IntegrityError):
     rollback()
     log.info("integrity error on a web screen: %s", error.orig)
-    return error_page(409, "Conflict", "Someone changed the same data at the same time: nothing was saved. "
-                                        "Reload the screen and try again.")
+    return error_page(409, _("Conflict"), _("Someone changed the same data at the same time: nothing was saved. "
+                                          "Reload the screen and try again."))
 
 
 def data_error(error: Exception):
     rollback()
     log.warning("data error on a web screen: %s", getattr(error, "orig", error))
-    return error_page(422, "Not saved", "A value is out of range: nothing was saved. Check what you entered.")
+    return error_page(422, _("Not saved"), _("A value is out of range: nothing was saved. Check what you entered."))
 
 
 def operational_error(error: OperationalError):
     rollback()
     log.warning("database unavailable: %s", error.orig)
-    body, status = error_page(503, "Try again", "The database is unavailable: nothing was saved. "
-                                                "Try again in a moment.")
+    body, status = error_page(503, _("Try again"), _("The database is unavailable: nothing was saved. "
+                                                  "Try again in a moment."))
     return body, status, {"Retry-After": "1"}
 
 
@@ -193,8 +194,8 @@ def unexpected(error: Exception):
         return http_error(error)
     rollback()
     log.exception("unhandled error on a web screen")
-    return error_page(500, "Something went wrong", "Nothing was saved. Try again; if it happens again, "
-                                                  "tell your supervisor.")
+    return error_page(500, _("Something went wrong"), _("Nothing was saved. Try again; if it happens again, "
+                                                      "tell your supervisor."))
 
 
 # Every screen: only its own scripts, styles and forms; never inside a frame;

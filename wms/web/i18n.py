@@ -1,8 +1,8 @@
 """Languages of the screens, with Flask-Babel and the message catalogues in
 the repository (`<package>/translations/<lang>/LC_MESSAGES/messages.po`, and
 the compiled `.mo` beside it): the portal and operations pages in English
-and Simplified Chinese, the handheld screens in English and Spanish. The
-language follows the user's own choice (kept in the session), then the
+and Simplified Chinese, the handheld screens in English, Simplified Chinese
+and Spanish. The language follows the user's own choice (kept in the session), then the
 browser's Accept-Language, then English. Numbers and dates are formatted
 for the language chosen (Flask-Babel's numberformat and datetimeformat)."""
 from __future__ import annotations
@@ -18,7 +18,7 @@ from wms.extensions import EXTENSION_PACKAGES
 LANGUAGE = "lang"  # the user's choice, in the session
 NAMES = {"en": "English", "zh": "中文", "es": "Español"}
 PORTAL_LANGUAGES = ("en", "zh")
-HANDHELD_LANGUAGES = ("en", "es")
+HANDHELD_LANGUAGES = ("en", "zh", "es")
 # The handheld screens (and the login and home screens that lead to them).
 HANDHELD_ENDPOINTS = ("web.login_form", "web.login", "web.home", "web.asn_list", "web.receive_screen", "web.receive",
                       "web.close_screen", "web.close", "web.putaway_list", "web.putaway_screen", "web.putaway",

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import g, redirect, render_template, url_for
+from flask_babel import gettext
 from markupsafe import Markup, escape
 
 from wms.auth.principal import Principal
@@ -9,7 +10,7 @@ from wms.errors import ConfirmationRequired, DomainError
 from wms.http import get_session
 from wms.idempotency import FORM_FIELD
 from wms.web.guard import CSRF_FIELD, csrf_token, new_form_key, notice, read_notice
-from wms.web.nav import portal_nav
+from wms.web.nav import N_, portal_nav
 
 
 def principal() -> Principal:
@@ -35,9 +36,9 @@ def render(template: str, status: int = 200, *, error: DomainError | None = None
 
 
 # How the screens name the fields a service's error is about.
-FIELD_LABELS = {"barcode": "Item", "sku": "Item", "qty": "Quantity", "location": "Bin", "lot": "Lot",
-                "expiry": "Expiry", "condition": "Condition", "seq": "Pick", "list": "Pick list",
-                "reason": "Reason"}
+FIELD_LABELS = {"barcode": N_("Item"), "sku": N_("Item"), "qty": N_("Quantity"), "location": N_("Bin"),
+                "lot": N_("Lot"), "expiry": N_("Expiry"), "condition": N_("Condition"), "seq": N_("Pick"),
+                "list": N_("Pick list"), "reason": N_("Reason")}
 
 
 def error_text(error: DomainError) -> str:
@@ -45,7 +46,8 @@ def error_text(error: DomainError) -> str:
     screen rather than their API name."""
     generated = "; ".join(f"{k}: {v}" for k, v in error.errors.items())
     if error.errors and error.detail == generated:
-        text = "; ".join(f"{FIELD_LABELS.get(k, k)}: {v}" for k, v in error.errors.items())
+        text = "; ".join(f"{gettext(FIELD_LABELS[k]) if k in FIELD_LABELS else k}: {v}"
+                         for k, v in error.errors.items())
     else:
         text = error.detail
     return text[:1].upper() + text[1:]

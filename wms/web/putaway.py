@@ -3,6 +3,7 @@ operator's warehouses, and one task: scan the bin, say how many, confirm."""
 from __future__ import annotations
 
 from flask import request
+from flask_babel import gettext as _
 
 from wms.errors import DomainError
 from wms.inventory.tasks import complete_task, get_task, list_tasks
@@ -32,7 +33,8 @@ def put_away(task_id: int):
     except DomainError as error:
         return task_screen(task_id, error=error, form=request.form)
     view = task_view(db(), task)
-    text = f"Put {data['qty']} × {view['sku']} in {data['location']}."
+    text = _("Put %(qty)s × %(sku)s in %(bin)s.", qty=data["qty"], sku=view["sku"], bin=data["location"])
     if task.status == "open":
-        return done("web.putaway_screen", f"{text} {view['qty_open']} still to put away.", task_id=task_id)
+        return done("web.putaway_screen", _("%(text)s %(qty)s still to put away.", text=text, qty=view["qty_open"]),
+                    task_id=task_id)
     return done("web.putaway_list", text)

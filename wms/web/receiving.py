@@ -4,6 +4,7 @@ closing it with its discrepancy report."""
 from __future__ import annotations
 
 from flask import request
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from wms.catalog.models import Sku
@@ -13,6 +14,7 @@ from wms.inbound.models import AsnLine
 from wms.inbound.services import OPEN_STATUSES, close_asn, get_asn, list_asns, receive_units, reverse_receipt
 from wms.inbound.views import asn_view, asn_views, recent_scans
 from wms.web.forms import RECEIVE_FORM, load_form
+from wms.web.nav import N_
 from wms.web.pages import db, done, principal, render
 
 LIST_LIMIT = 100
@@ -30,8 +32,9 @@ def asn_list():
 
 
 # The reasons offered, one tap each, when an over-receipt is confirmed.
-OVER_RECEIPT_REASONS = ("More in the cartons than the ASN says", "The ASN quantity is wrong",
-                        "The seller sent extra units")
+# Recorded in English (the value sent), shown in the screen's language.
+OVER_RECEIPT_REASONS = (N_("More in the cartons than the ASN says"), N_("The ASN quantity is wrong"),
+                        N_("The seller sent extra units"))
 # What the operator may scan with a doubt (the form's values, sent again when confirmed).
 SCAN_FIELDS = ("barcode", "sku", "qty", "condition", "lot", "expiry", "reason")
 
@@ -63,10 +66,13 @@ def receive(asn_id: int):
         received = receive_units(db(), actor, asn_id, **data)
     except DomainError as error:
         return receive_screen(asn_id, error=error, form=request.form)
-    text = f"Received {data['qty']} × {_item(received.asn, data)} ({data['condition']})."
+    text = (_("Received %(qty)s × %(sku)s (good).", qty=data["qty"], sku=_item(received.asn, data))
+            if data["condition"] == "good" else
+            _("Received %(qty)s × %(sku)s (damaged).", qty=data["qty"], sku=_item(received.asn, data)))
     if received.warnings:
-        warning = " ".join(w.detail[:1].upper() + w.detail[1:] + "." for w in received.warnings)
-        return done("web.receive_screen", f"{text} Warning: {warning}", kind="warn", asn_id=asn_id)
+        warning = " ".join(_capital(w.detail) + "." for w in received.warnings)
+        return done("web.receive_screen", _("%(text)s Warning: %(warning)s", text=text, warning=warning),
+                    kind="warn", asn_id=asn_id)
     return done("web.receive_screen", text, asn_id=asn_id)
 
 
@@ -75,8 +81,12 @@ def undo(asn_id: int, receipt_id: int):
         receipt = reverse_receipt(db(), principal(), asn_id, receipt_id)
     except DomainError as error:
         return receive_screen(asn_id, error=error)
-    return done("web.receive_screen", f"Undone: {receipt.qty} × {_sku_of(receipt)} taken back out.",
-                asn_id=asn_id)
+    text = _("Undone: %(qty)s × %(sku)s taken back out.", qty=receipt.qty, sku=_sku_of(receipt))
+    return done("web.receive_screen", text, asn_id=asn_id)
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _sku_of(receipt) -> str:
@@ -104,4 +114,4 @@ def close(asn_id: int):
         asn = close_asn(db(), principal(), asn_id)
     except DomainError as error:
         return close_screen(asn_id, error=error)
-    return done("web.receive_screen", f"ASN {asn.reference} closed.", asn_id=asn_id)
+    return done("web.receive_screen", _("ASN %(reference)s closed.", reference=asn.reference), asn_id=asn_id)
