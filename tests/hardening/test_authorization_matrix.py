@@ -35,6 +35,8 @@ import re
 import pytest
 
 from tests.fulfillment.conftest import SHIP_TO_US, ok
+from wms.auth import web_sessions
+from wms.auth.services import authenticate
 
 ROLES = ("admin", "op1", "op2", "acme", "beta", "ch_a", "ch_b", "anon")
 FOREIGN = ("beta", "ch_b", "op2")
@@ -319,17 +321,22 @@ def has_ids(rule: str) -> bool:
 
 class Caller:
     """One kind of caller, on the API (Bearer token) and on the web (a
-    logged-in session cookie with a CSRF token)."""
+    web session of that token, and a CSRF token, in the session cookie)."""
 
-    def __init__(self, app, api):
+    def __init__(self, app, session, api):
         self.client = app.test_client()
         self.token = api.token if api else None
+        self.sid = None
+        if self.token:
+            token_id = authenticate(session, self.token).token_id
+            self.sid = web_sessions.start(session, hours=1, token_id=token_id)
+            session.commit()
 
     def log_in(self) -> None:
         """(Again: a POST /logout of the run before ends the session.)"""
-        if self.token:
+        if self.sid:
             with self.client.session_transaction() as s:
-                s["token"] = self.token
+                s["sid"] = self.sid
                 s["csrf"] = "matrix-csrf"
 
     def call(self, method: str, path: str, body: dict | None = None):
@@ -362,11 +369,11 @@ def run_route(connection, caller: Caller, method: str, path: str, body: dict | N
             savepoint.rollback()
 
 
-def observe(app, connection, matrix_world, role: str) -> dict[str, tuple[int, int | None, str]]:
+def observe(app, connection, session, matrix_world, role: str) -> dict[str, tuple[int, int | None, str]]:
     """For one caller: per "METHOD rule", (status with ACME's ids, status
     with missing ids or None, text of the first)."""
     callers, ids = matrix_world
-    caller = Caller(app, callers[role])
+    caller = Caller(app, session, callers[role])
     seen = {}
     for method, rule in routes(app):
         body = BODIES.get(f"{method} {rule}")
@@ -409,10 +416,10 @@ OWN_ROWS = {
 }
 
 
-def test_every_route_answers_every_caller_as_recorded_and_nothing_crosses(app, connection, matrix_world):
+def test_every_route_answers_every_caller_as_recorded_and_nothing_crosses(app, connection, session, matrix_world):
     failures = []
     for i, role in enumerate(ROLES):
-        for route, (status, missing, text) in observe(app, connection, matrix_world, role).items():
+        for route, (status, missing, text) in observe(app, connection, session, matrix_world, role).items():
             method, rule = route.split(" ", 1)
             expected = EXPECTED.get(route, "").split()
             if expected and int(expected[i]) != status:
