@@ -61,6 +61,11 @@ user_warehouses = Table(
 )
 
 
+# The languages a person may choose for their screens (wms.web.i18n offers
+# them per screen: the portal in en/zh, the handheld in en/zh/es).
+USER_LANGUAGES = ("en", "zh", "es")
+
+
 class User(Base):
     """A person: a name on every movement and status change they make."""
 
@@ -70,6 +75,7 @@ class User(Base):
         CheckConstraint("role <> 'seller' OR seller_id IS NOT NULL", name="seller_scope"),
         CheckConstraint("password_hash IS NOT NULL OR (badge IS NOT NULL AND pin_hash IS NOT NULL)",
                         name="can_log_in"),
+        CheckConstraint("language IS NULL OR language IN ('en', 'zh', 'es')", name="language"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -84,6 +90,8 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Bumped when the password, PIN or access changes: older web sessions end.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    # The language of their screens (one of USER_LANGUAGES); none: the browser's.
+    language: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     warehouses: Mapped[list[Warehouse]] = relationship(secondary=user_warehouses, lazy="selectin")

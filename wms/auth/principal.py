@@ -22,6 +22,8 @@ class Principal:
     name: str = ""
     # The person acting (a logged-in user), recorded with what they do.
     user_id: int | None = None
+    # Their chosen language for the screens (None: the browser's).
+    language: str | None = None
 
     @classmethod
     def system(cls, name: str = "system") -> Principal:

@@ -1,6 +1,6 @@
 from marshmallow import Schema, fields, validate
 
-from wms.auth.models import ROLES, USER_ROLES
+from wms.auth.models import ROLES, USER_LANGUAGES, USER_ROLES
 from wms.schemas import ChannelId, Code, Timestamp
 
 
@@ -61,6 +61,7 @@ class UpdateUserSchema(Schema):
     badge = fields.String(validate=validate.Regexp(r"^[!-~]{4,64}$"))
     pin = fields.String(load_only=True, validate=validate.Regexp(r"^[0-9]{4,8}$"))
     active = fields.Boolean()
+    language = fields.String(allow_none=True, validate=validate.OneOf(USER_LANGUAGES))
 
 
 class UserSchema(Schema):
@@ -73,4 +74,5 @@ class UserSchema(Schema):
     badge = fields.String(allow_none=True)
     active = fields.Boolean()
     has_password = fields.Boolean()
+    language = fields.String(allow_none=True)
     created_at = fields.DateTime()

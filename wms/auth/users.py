@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from wms.auth.models import USER_ROLES, LoginThrottle, User, WebSession
+from wms.auth.models import USER_LANGUAGES, USER_ROLES, LoginThrottle, User, WebSession
 from wms.auth.principal import Principal
 from wms.catalog.models import Seller
 from wms.db import transaction, utcnow
@@ -144,9 +144,29 @@ def update_user(session: Session, actor: Principal, user_id: int, changes: dict)
             user.badge, user.pin_hash = badge, hash_secret(pin)
         if "active" in changes:
             user.active = bool(changes["active"])
+        if "language" in changes:
+            if changes["language"] is not None and changes["language"] not in USER_LANGUAGES:
+                raise ValidationFailed(language=f"one of {', '.join(USER_LANGUAGES)}")
+            user.language = changes["language"]
         if password is not None or badge is not None or "active" in changes:
             user.session_epoch += 1
             session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+        session.flush()
+        return user
+
+
+def set_language(session: Session, actor: Principal, language: str | None) -> User:
+    """The logged-in person's own choice of language for their screens
+    (None: follow the browser's)."""
+    if actor.user_id is None:
+        raise ValidationFailed(language="only a person's login keeps a language; a token has none")
+    if language is not None and language not in USER_LANGUAGES:
+        raise ValidationFailed(language=f"one of {', '.join(USER_LANGUAGES)}")
+    with transaction(session):
+        user = session.get(User, actor.user_id)
+        if user is None:
+            raise NotFound("user not found")
+        user.language = language
         session.flush()
         return user
 
@@ -160,14 +180,15 @@ def user_view(session: Session, user: User) -> dict:
     seller = session.scalar(select(Seller.code).where(Seller.id == user.seller_id)) if user.seller_id else None
     return {"id": user.id, "login": user.login, "name": user.name, "role": user.role, "seller": seller,
             "warehouses": [w.code for w in user.warehouses], "badge": user.badge, "active": user.active,
-            "has_password": user.password_hash is not None, "created_at": user.created_at}
+            "has_password": user.password_hash is not None, "language": user.language, "created_at": user.created_at}
 
 
 # --- logging in ----------------------------------------------------------------------
 
 def principal_of(user: User) -> Principal:
     return Principal(role=user.role, user_id=user.id, seller_id=user.seller_id,
-                     warehouse_ids=frozenset(w.id for w in user.warehouses), name=user.name)
+                     warehouse_ids=frozenset(w.id for w in user.warehouses), name=user.name,
+                     language=user.language)
 
 
 def login_with_password(session: Session, login: str, password: str, *, client: str = "") -> User:

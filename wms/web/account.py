@@ -3,6 +3,7 @@ logging out, and the home screen."""
 from __future__ import annotations
 
 from flask import current_app, g, redirect, request, session, url_for
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 
 from wms.auth import web_sessions
@@ -68,7 +69,11 @@ def login():
     session.clear()
     session[SID] = sid
     csrf_token()
-    return redirect(target or url_for("web.home", **notice(_("Logged in as %(name)s.", name=name))), code=303)
+    # Their own language from now on (the next requests read it from their user).
+    language = user.language if mode != "token" and user.language else None
+    with force_locale(language or str(get_locale())):
+        text = _("Logged in as %(name)s.", name=name)
+    return redirect(target or url_for("web.home", **notice(text)), code=303)
 
 
 def logout():

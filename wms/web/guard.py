@@ -29,7 +29,7 @@ SID = "sid"  # the web session's random key (wms.auth.web_sessions)
 CSRF = "csrf"
 CSRF_FIELD = "csrf_token"
 NOTICE_ARG = "n"
-PUBLIC_ENDPOINTS = frozenset({"web.login_form", "web.login"})
+PUBLIC_ENDPOINTS = frozenset({"web.login_form", "web.login", "web.language"})
 # A double tap arrives while the first tap is still being saved: wait for
 # it and answer with its outcome rather than with an error.
 IN_USE_WAIT_S = 5.0

@@ -2,21 +2,29 @@
 the repository (`<package>/translations/<lang>/LC_MESSAGES/messages.po`, and
 the compiled `.mo` beside it): the portal and operations pages in English
 and Simplified Chinese, the handheld screens in English, Simplified Chinese
-and Spanish. The language follows the user's own choice (kept in the session), then the
-browser's Accept-Language, then English. Numbers and dates are formatted
+and Spanish. The language follows the person's own choice (kept on their
+user, so it holds from the login on, on any device), then the choice made
+in this browser (kept in the session: anonymous pages and token logins),
+then the browser's Accept-Language, then English. Numbers and dates are formatted
 for the language chosen (Flask-Babel's numberformat and datetimeformat)."""
 from __future__ import annotations
 
+import contextlib
 import importlib.resources
 from pathlib import Path
 
 from flask import g, redirect, request, session, url_for
 from flask_babel import Babel, get_locale
 
+from wms.auth.models import USER_LANGUAGES
+from wms.auth.users import set_language
+from wms.errors import DomainError
 from wms.extensions import EXTENSION_PACKAGES
+from wms.http import get_session
 
 LANGUAGE = "lang"  # the user's choice, in the session
 NAMES = {"en": "English", "zh": "中文", "es": "Español"}
+assert tuple(NAMES) == USER_LANGUAGES
 PORTAL_LANGUAGES = ("en", "zh")
 HANDHELD_LANGUAGES = ("en", "zh", "es")
 # The handheld screens (and the login and home screens that lead to them).
@@ -32,9 +40,9 @@ def languages() -> tuple[str, ...]:
 
 def select_locale() -> str:
     offered = languages()
-    chosen = getattr(g.get("principal"), "language", None) or session.get(LANGUAGE)
-    if chosen in offered:
-        return chosen
+    for chosen in (getattr(g.get("principal"), "language", None), session.get(LANGUAGE)):
+        if chosen in offered:  # a choice this screen is not offered in falls through
+            return chosen
     return request.accept_languages.best_match(offered) or "en"
 
 
@@ -60,6 +68,10 @@ def choose_language():
     lang = request.args.get("lang", "")
     if lang in NAMES:
         session[LANGUAGE] = lang
+        principal = g.get("principal")
+        if principal is not None and principal.user_id is not None:
+            with contextlib.suppress(DomainError):  # the session keeps it all the same
+                set_language(get_session(), principal, lang)
     target = request.args.get("next", "")
     safe = target.startswith("/") and not target.startswith("//") and "\\" not in target
     return redirect(target if safe else url_for("web.home"), code=303)
