@@ -144,6 +144,22 @@ class Problem:
     validation_share: float = 0.2
     full_arcs: int = 2_000_000
     window: int = 60
+    # Picking in waves with carts of this many units (lines): the start and
+    # the affinity search are scored on the training orders grouped first
+    # come, first served into such carts. None: one order at a time.
+    batch_units: int | None = None
+    # Cost models the start is chosen from (see `slot_costs_mm`): each
+    # weight of the horizontal walk gives an assignment; the one whose
+    # training tours are shortest starts the affinity search.
+    horizontal_weights: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0)
+    # Split the assignment by zone (groups of aisles of about this many
+    # slots) when the instance is larger; None: only when the full flow
+    # would exceed `full_arcs`.
+    zone_slots: int | None = None
+    # Re-slotting under `max_moves`: "lagrangian" (the move price, bisected),
+    # "greedy" (the most walking saved per move first, on the training
+    # tours) or "best" (whichever gives the shorter training tours).
+    reslot_method: str = "best"
 
 
 @dataclass(frozen=True)
@@ -183,12 +199,26 @@ def level_penalty_mm(level: int, rules: Rules) -> int:
     return 0
 
 
-def slot_costs_mm(problem: Problem) -> np.ndarray:
-    """Cost per pick of each slot: round trip from the depot plus the level penalty."""
+def slot_cost_parts_mm(problem: Problem) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per slot: the walk from the depot split into its horizontal part
+    (along the depot's cross aisle, |x - depot x|, which the picks of one
+    tour share) and the rest (into the aisle), and the level penalty."""
     geo = Geometry.of(problem.layout)
-    return np.array(
-        [2 * travel_distance_mm(geo, problem.depot, (s.x_mm, s.y_mm)) + level_penalty_mm(s.level, problem.rules)
-         for s in problem.slots], dtype=np.int64)
+    travel = np.array([travel_distance_mm(geo, problem.depot, (s.x_mm, s.y_mm)) for s in problem.slots],
+                      dtype=np.int64)
+    across = np.minimum(travel, np.array([abs(s.x_mm - problem.depot[0]) for s in problem.slots], dtype=np.int64))
+    level = np.array([level_penalty_mm(s.level, problem.rules) for s in problem.slots], dtype=np.int64)
+    return across, travel - across, level
+
+
+def slot_costs_mm(problem: Problem, horizontal_weight: float = 1.0) -> np.ndarray:
+    """Cost per pick of each slot: the round trip from the depot, its
+    horizontal part weighted by `horizontal_weight` (1: the plain round
+    trip), plus the level penalty."""
+    across, depth, level = slot_cost_parts_mm(problem)
+    if not len(across):
+        return np.zeros(0, dtype=np.int64)
+    return np.rint(2 * (horizontal_weight * across + depth)).astype(np.int64) + level
 
 
 def travel_costs_mm(problem: Problem) -> np.ndarray:
@@ -436,9 +466,12 @@ class _Flow:
         self.off_current = has_stock[self.tails] & ~current
         self.big = int(max(1, self.base.max() if len(self.base) else 1)) * 4 + 1
 
-    def solve(self, move_price: int = 0) -> tuple[dict[int, list[int]], list[int]]:
+    def solve(self, move_price: int = 0, active: np.ndarray | None = None) -> tuple[dict[int, list[int]], list[int]]:
+        """The min-cost flow; `active` (a boolean per SKU) limits it to some
+        SKUs (the others are neither placed nor reported)."""
         inst = self.inst
         n, m = inst.n, inst.m
+        faces = inst.faces if active is None else np.where(active, inst.faces, 0)
         f = min_cost_flow.SimpleMinCostFlow()
         costs = self.base + (move_price * self.off_current.astype(np.int64) if move_price else 0)
         # Leaving a face unplaced costs more than placing it anywhere, and
@@ -447,14 +480,14 @@ class _Flow:
         unplaced_cost = inst.w_int * (2 * top + 2 * move_price + 1) + max(self.big, 4 * move_price + 1)
         arcs = f.add_arcs_with_capacity_and_unit_cost(self.tails, self.slots + n, np.ones(len(self.tails), np.int64),
                                                       costs.astype(np.int64))
-        total = int(inst.faces.sum())
-        f.add_arcs_with_capacity_and_unit_cost(np.arange(n), np.full(n, self.unplaced), inst.faces,
+        total = int(faces.sum())
+        f.add_arcs_with_capacity_and_unit_cost(np.arange(n), np.full(n, self.unplaced), faces,
                                                unplaced_cost.astype(np.int64))
         f.add_arcs_with_capacity_and_unit_cost(np.arange(n, n + m), np.full(m, self.sink), np.ones(m, np.int64),
                                                np.zeros(m, np.int64))
         f.add_arc_with_capacity_and_unit_cost(self.unplaced, self.sink, total, 0)
         supplies = np.zeros(n + m + 2, dtype=np.int64)
-        supplies[:n] = inst.faces
+        supplies[:n] = faces
         supplies[self.sink] = -total
         f.set_nodes_supplies(np.arange(n + m + 2), supplies)
         status = f.solve()
@@ -464,8 +497,84 @@ class _Flow:
         homes: dict[int, list[int]] = defaultdict(list)
         for i, j in zip(self.tails[used].tolist(), self.slots[used].tolist(), strict=True):
             homes[i].append(j)
-        unplaced = [i for i in range(n) if len(homes.get(i, ())) < inst.faces[i]]
+        unplaced = [i for i in range(n) if len(homes.get(i, ())) < faces[i]]
         return homes, unplaced
+
+
+def _zone_parts(inst: _Instance, zone_slots: int) -> np.ndarray:
+    """Each slot's part: zones (block, aisle) in layout order, grouped into
+    consecutive runs of about `zone_slots` slots."""
+    sizes = Counter(inst.zone.tolist())
+    part_of_zone: dict[int, int] = {}
+    part, filled = 0, 0
+    for z in sorted(sizes):
+        if filled and filled + sizes[z] > zone_slots:
+            part, filled = part + 1, 0
+        part_of_zone[z] = part
+        filled += sizes[z]
+    return np.array([part_of_zone[int(z)] for z in inst.zone], dtype=np.int64)
+
+
+def _assign_by_zone(inst: _Instance, masks: list[np.ndarray], zone_slots: int) -> tuple[dict[int, list[int]],
+                                                                                     list[int], dict]:
+    """The assignment split by zone: each SKU goes to the part holding the
+    eligible slot nearest its rank in the unconstrained optimum; each part
+    is an exact min-cost flow over its own slots; what a part cannot hold
+    is placed by a last flow over the slots left free."""
+    slot_part = _zone_parts(inst, zone_slots)
+    parts = int(slot_part.max()) + 1 if inst.m else 0
+    # Greedy: by picks per face, each SKU takes the cheapest free eligible
+    # slot; the part of that slot is the SKU's part (so every part can hold
+    # its SKUs, and its flow can only improve on the greedy placement).
+    by_rank = np.argsort(inst.cost, kind="stable")
+    eligible_of: dict[int, np.ndarray] = {}
+    pointer: dict[int, int] = {}
+    taken = np.zeros(inst.m, dtype=bool)
+    sku_part = np.full(inst.n, -1, dtype=np.int64)
+    for i in sorted(range(inst.n), key=lambda i: (-inst.w[i], inst.skus[i].sku_id)):
+        key = id(masks[i])
+        if key not in eligible_of:
+            eligible_of[key] = by_rank[masks[i][by_rank]]
+            pointer[key] = 0
+        eligible, need = eligible_of[key], int(inst.faces[i])
+        pos, got = pointer[key], []
+        while pos < len(eligible) and taken[eligible[pos]]:
+            pos += 1
+        pointer[key] = pos
+        while pos < len(eligible) and len(got) < need:
+            if not taken[eligible[pos]]:
+                got.append(int(eligible[pos]))
+            pos += 1
+        if len(got) == need:
+            taken[got] = True
+            sku_part[i] = slot_part[got[0]]
+    homes: dict[int, list[int]] = {}
+    used = np.zeros(inst.m, dtype=bool)
+    biggest = 0
+    for part in range(parts):
+        members = sku_part == part
+        if not members.any():
+            continue
+        inside = slot_part == part
+        cands = [np.flatnonzero(masks[i] & inside) if members[i] else np.zeros(0, dtype=np.int64)
+                 for i in range(inst.n)]
+        biggest = max(biggest, sum(len(c) for c in cands))
+        h, _ = _Flow(inst, cands).solve(active=members)
+        for i, js in h.items():
+            homes[i] = js
+            used[js] = True
+    left = np.array([len(homes.get(i, ())) < inst.faces[i] for i in range(inst.n)])
+    repaired = int(left.sum())
+    if repaired:
+        for i in np.flatnonzero(left).tolist():
+            if i in homes:
+                used[homes.pop(i)] = False
+        cands = [np.flatnonzero(masks[i] & ~used) if left[i] else np.zeros(0, dtype=np.int64)
+                 for i in range(inst.n)]
+        h, _ = _Flow(inst, cands).solve(active=left)
+        homes.update(h)
+    unplaced = [i for i in range(inst.n) if len(homes.get(i, ())) < inst.faces[i]]
+    return homes, unplaced, {"zone_parts": parts, "zone_arcs_max": biggest, "zone_repaired": repaired}
 
 
 # --- placements, costs, walking ------------------------------------------------------------------
@@ -663,32 +772,32 @@ def _moves(inst: _Instance, homes: Mapping[int, Sequence[int]]) -> list[tuple[in
 
 def _affinity(inst: _Instance, homes: dict[int, tuple[int, ...]], masks: list[np.ndarray], deadline: float,
               budget: int, max_moves: int | None, cost_cap: float,
-              progress: Callable[[float, str], None], orders_per_sku: int = 60) -> dict:
+              progress: Callable[[float, str], None], orders: Sequence[Sequence[int]],
+              units: Sequence[Sequence[int]], validation: Sequence[Sequence[int]], score: _TourScorer,
+              orders_per_sku: int = 60) -> dict:
     """Local search: move a SKU into the aisle of the SKU it is most often
-    bought with, keep the move when the training orders' tours get shorter."""
-    orders = [list(dict.fromkeys(inst.sku_index[s] for s in o if s in inst.sku_index)) for o in inst.p.orders]
-    orders = [o for o in orders if o]
-    held_out = int(len(orders) * inst.p.validation_share)
-    validation = orders[len(orders) - held_out:] if held_out else []
-    orders = orders[:len(orders) - held_out]
+    bought with (pairs counted on the training `orders`), keep the move
+    when the tours of the training `units` (orders, or carts of orders)
+    get shorter; keep the whole search only if the `validation` units'
+    tours get shorter too."""
+    train, orders = orders, list(units)
     if not orders:
         return {"affinity_moves": 0, "affinity_evaluations": 0}
-    score = _TourScorer(inst.p.layout, inst.p.depot)
     start = {i: list(js) for i, js in homes.items()}
 
     def validation_mm(placement: Mapping[int, Sequence[int]]) -> int:
-        return sum(score([(inst.slots[placement[i][0]].x_mm, inst.slots[placement[i][0]].y_mm)
-                          for i in o if placement.get(i)]) for o in validation)
+        return _units_effort_mm(inst, placement, validation, score)
     of_sku: dict[int, list[int]] = defaultdict(list)
     pairs: Counter = Counter()
     multi: Counter = Counter()
     for k, o in enumerate(orders):
         for i in o:
-            # Every single-line order (its tour is a cheap round trip), and
+            # Every single-line unit (its tour is a cheap round trip), and
             # at most `orders_per_sku` multi-line ones score a SKU's moves.
             if len(o) == 1 or multi[i] < orders_per_sku:
                 of_sku[i].append(k)
                 multi[i] += len(o) > 1
+    for o in train:
         if 1 < len(o) <= 30:
             for a, b in itertools.combinations(sorted(o), 2):
                 pairs[(a, b)] += 1
@@ -787,6 +896,175 @@ def _affinity(inst: _Instance, homes: dict[int, tuple[int, ...]], masks: list[np
             "affinity_kept": kept, "affinity_validation_orders": len(validation)}
 
 
+# --- tour units and the start ----------------------------------------------------------------
+
+
+def _tour_units(orders: Sequence[Sequence[int]], batch_units: int | None) -> list[list[int]]:
+    """What one picker walks at a time: each order, or consecutive orders
+    grouped first come, first served into carts of `batch_units` lines."""
+    if not batch_units:
+        return [list(o) for o in orders]
+    out: list[list[int]] = []
+    cart: list[int] = []
+    for o in orders:
+        if cart and len(cart) + len(o) > batch_units:
+            out.append(list(dict.fromkeys(cart)))
+            cart = []
+        cart += o
+    if cart:
+        out.append(list(dict.fromkeys(cart)))
+    return out
+
+
+def _units_effort_mm(inst: _Instance, homes: Mapping[int, Sequence[int]], units: Sequence[Sequence[int]],
+                     score: _TourScorer) -> int:
+    """Tours of the units on a placement (each SKU at its pick face), plus
+    each pick's level penalty."""
+    total = 0
+    for u in units:
+        pts = []
+        for i in u:
+            js = homes.get(i)
+            if js:
+                s = inst.slots[js[0]]
+                pts.append((s.x_mm, s.y_mm))
+                total += level_penalty_mm(s.level, inst.p.rules)
+        total += score(pts)
+    return total
+
+
+def _sorted_assignment(inst: _Instance, masks: list[np.ndarray]) -> dict[int, list[int]] | None:
+    """Faces by picks per face into slots by cost: optimal when it breaks no
+    constraint (its cost is then the lower bound); None when it does."""
+    if int(inst.faces.sum()) > inst.m:
+        return None
+    order = sorted(range(inst.n), key=lambda i: (-inst.w[i], inst.skus[i].sku_id))
+    slots = np.argsort(inst.cost, kind="stable").tolist()
+    homes: dict[int, list[int]] = {}
+    pos = 0
+    for i in order:
+        k = int(inst.faces[i])
+        js = slots[pos:pos + k]
+        pos += k
+        if not all(masks[i][j] for j in js):
+            return None
+        homes[i] = js
+    return homes
+
+
+def _feasible(inst: _Instance, masks: list[np.ndarray], homes: Mapping[int, Sequence[int]]) -> bool:
+    return all(len(homes.get(i, ())) == int(inst.faces[i]) and all(masks[i][j] for j in homes[i])
+               for i in range(inst.n))
+
+
+# --- re-slotting by walking saved per move ------------------------------------------------------
+
+
+def _greedy_moves(inst: _Instance, target: Mapping[int, Sequence[int]], masks: list[np.ndarray],
+                  max_moves: int, units: Sequence[Sequence[int]], score: _TourScorer,
+                  orders_per_sku: int = 60) -> dict[int, list[int]]:
+    """From the current placement, move SKUs to their slots in `target` one
+    SKU at a time, the most walking saved per move first: the saving is the
+    change in the tours (plus level penalties) of the training units that
+    hold the SKU, re-measured before a move is taken (lazy greedy), and a
+    move only goes into slots left free. SKUs without stock take their
+    target slots when free, else the cheapest free slots they may use."""
+    import heapq
+
+    home: dict[int, list[int]] = {i: list(js) for i, js in inst.current.items() if js}
+    owner = {j: i for i, js in home.items() for j in js}
+    of_sku: dict[int, list[int]] = defaultdict(list)
+    multi: Counter = Counter()
+    for k, u in enumerate(units):
+        for i in u:
+            if len(u) == 1 or multi[i] < orders_per_sku:
+                of_sku[i].append(k)
+                multi[i] += len(u) > 1
+
+    def plan_for(i: int) -> list[int] | None:
+        """The SKU's slots after its move; None when a target slot is taken."""
+        now, want = home[i], list(target[i])
+        keep = [j for j in now if j in want]
+        dests = [j for j in want if j not in now][:len(now) - len(keep)]
+        if any(owner.get(j) is not None for j in dests):
+            return None
+        return keep + dests
+
+    def value(i: int, new: list[int]) -> float:
+        moves = sum(1 for j in home[i] if j not in new)
+        if not moves:
+            return -math.inf
+        touched = [units[k] for k in of_sku.get(i, ())]
+        old = home[i]
+        before = _units_effort_mm(inst, home, touched, score)
+        home[i] = _order_faces(inst, {i: new})[i]
+        after = _units_effort_mm(inst, home, touched, score)
+        home[i] = old
+        return (before - after) / moves
+
+    waiting: dict[int, list[int]] = defaultdict(list)  # slot -> SKUs whose move needs it free
+    heap: list[tuple[float, int]] = []
+
+    def offer(i: int) -> None:
+        new = plan_for(i)
+        if new is None:
+            blocked = [j for j in target[i] if j not in home[i] and owner.get(j) is not None]
+            waiting[blocked[0]].append(i)
+            return
+        v = value(i, new)
+        if v > 0:
+            heapq.heappush(heap, (-v, i))
+
+    for i in sorted(home):
+        if i in target and set(target[i]) != set(home[i]):
+            offer(i)
+    used = 0
+    while heap and used < max_moves:
+        neg, i = heapq.heappop(heap)
+        new = plan_for(i)
+        if new is None:
+            offer(i)
+            continue
+        v = value(i, new)
+        if heap and v < -heap[0][0] - 1e-9:
+            if v > 0:
+                heapq.heappush(heap, (-v, i))
+            continue
+        if v <= 0:
+            continue
+        moves = sum(1 for j in home[i] if j not in new)
+        if used + moves > max_moves:
+            continue
+        freed = [j for j in home[i] if j not in new]
+        for j in freed:
+            owner.pop(j, None)
+        for j in new:
+            owner[j] = i
+        home[i] = new
+        used += moves
+        for j in freed:
+            for w in waiting.pop(j, []):
+                offer(w)
+    # SKUs short of slots (no stock yet, or more bins than they hold now):
+    # their target slots when free, else the cheapest free ones they may use.
+    free_by_cost = [j for j in np.argsort(inst.cost, kind="stable").tolist() if j not in owner]
+    for i in sorted(target, key=lambda i: (-inst.w[i], i)):
+        have = home.get(i, [])
+        need = len(target[i]) - len(have)
+        if need <= 0:
+            continue
+        extra = [j for j in target[i] if j not in owner][:need]
+        for j in free_by_cost:
+            if len(extra) >= need:
+                break
+            if j not in owner and j not in extra and masks[i][j]:
+                extra.append(j)
+        home[i] = have + extra
+        for j in extra:
+            owner[j] = i
+    return home
+
+
 # --- the solver ---------------------------------------------------------------------------
 
 
@@ -806,18 +1084,85 @@ def solve(problem: Problem, progress: Callable[[float, str], bool | None] | None
     group_zones = _assign_group_zones(inst, starts)
     masks = _eligibility(inst, group_zones)
     full = int(sum(int(mk.sum()) for mk in masks)) <= problem.full_arcs
-    flow = _Flow(inst, _candidates(inst, masks, starts, full))
-    report(0.1, "assignment")
-    homes, unplaced = flow.solve()
+    orders = [list(dict.fromkeys(inst.sku_index[s] for s in o if s in inst.sku_index)) for o in problem.orders]
+    orders = [o for o in orders if o]
+    held_out = int(len(orders) * problem.validation_share)
+    train_orders, val_orders = orders[:len(orders) - held_out], orders[len(orders) - held_out:]
+    train_units = _tour_units(train_orders, problem.batch_units)
+    val_units = _tour_units(val_orders, problem.batch_units)
+    scorer = _TourScorer(problem.layout, problem.depot)
+    flow_seconds = 0.0
+    zone_info: dict = {}
+
+    def assign() -> tuple[dict[int, list[int]], list[int], _Flow | None, str]:
+        """The min-cost assignment under inst.cost."""
+        nonlocal flow_seconds
+        t0 = time.monotonic()
+        sorted_homes = _sorted_assignment(inst, masks)
+        if sorted_homes is not None:
+            flow_seconds += time.monotonic() - t0
+            return sorted_homes, [], None, "sorted"
+        if problem.zone_slots and inst.m > problem.zone_slots:
+            h, u, info = _assign_by_zone(inst, masks, problem.zone_slots)
+            zone_info.update(info)
+            flow_seconds += time.monotonic() - t0
+            return h, u, None, "zones"
+        _, st = inst.sorted_relaxation()
+        flow = _Flow(inst, _candidates(inst, masks, st, full))
+        h, u = flow.solve()
+        flow_seconds += time.monotonic() - t0
+        return h, u, flow, "flow"
+
+    # The start: the assignment under each cost model (and, without a move
+    # budget, the COI and within-aisle placements when they break no
+    # constraint), scored on the training tours.
+    report(0.05, "assignment")
+    weights = tuple(problem.horizontal_weights) if train_units and problem.horizontal_weights else (1.0,)
+    costs = {wt: slot_costs_mm(problem, wt) for wt in weights}
+    plain = inst.cost  # the travel-weighted objective (horizontal weight 1) every figure is in
+    candidates: list[dict] = []
+    for k, wt in enumerate(weights):
+        inst.cost = costs[wt]
+        h, u, flow, method = assign()
+        candidates.append({"name": f"assignment h={wt:g}", "weight": wt, "homes": h, "unplaced": u, "flow": flow,
+                           "method": method})
+        report(0.05 + 0.25 * (k + 1) / len(weights), "assignment")
+        if time.monotonic() > deadline:
+            break
+    if len(candidates) > 1 or train_units:
+        for c in candidates:
+            c["effort"] = _units_effort_mm(inst, c["homes"], train_units, scorer)
+        if problem.max_moves is None:
+            best_weight = min(candidates, key=lambda c: (len(c["unplaced"]), c["effort"]))["weight"]
+            for name, make in (("coi", baseline_coi), ("within_aisle", baseline_within_aisle)):
+                h = make(inst)
+                if _feasible(inst, masks, h):
+                    candidates.append({"name": name, "weight": best_weight, "homes": h, "unplaced": [],
+                                       "flow": None, "method": "baseline",
+                                       "effort": _units_effort_mm(inst, h, train_units, scorer)})
+    chosen = min(candidates, key=lambda c: (len(c["unplaced"]), c.get("effort", 0)))
+    weight = chosen["weight"]
+    homes, unplaced, flow = chosen["homes"], chosen["unplaced"], chosen["flow"]
+    inst.cost = plain
+    optimal = next((c for c in candidates if c["weight"] == 1.0 and c["method"] != "baseline"), None)
+    if optimal is None:
+        h, u, f, method = assign()
+        optimal = {"homes": h, "unplaced": u, "flow": f, "method": method}
     lam_used = 0
+    reslot: dict = {}
     if problem.max_moves is not None and len(_moves(inst, homes)) > problem.max_moves:
+        target = homes
+        inst.cost = costs[weight]  # the move budget trades moves against the chosen cost model
+        if flow is None:
+            _, st = inst.sorted_relaxation()
+            flow = _Flow(inst, _candidates(inst, masks, st, full))
         lo, hi = 0, int(flow.base.max()) * 2 + 1 if len(flow.base) else 1
         best = None
         for step in range(12):
             if time.monotonic() > deadline and best is not None:
                 break
             mid = (lo + hi) // 2
-            report(0.1 + 0.4 * step / 12, "move budget")
+            report(0.3 + 0.2 * step / 12, "move budget")
             h, u = flow.solve(mid)
             if len(_moves(inst, h)) <= problem.max_moves:
                 hi, best = mid, (h, u, mid)
@@ -828,11 +1173,24 @@ def solve(problem: Problem, progress: Callable[[float, str], bool | None] | None
         if best is None:
             best = (*flow.solve(hi), hi)
         homes, unplaced, lam_used = best
+        inst.cost = plain
+        if train_units:  # both methods, measured on the training tours
+            greedy = _greedy_moves(inst, target, masks, problem.max_moves, train_units, scorer)
+            efforts = {"lagrangian": _units_effort_mm(inst, homes, train_units, scorer),
+                       "greedy": _units_effort_mm(inst, greedy, train_units, scorer)}
+            reslot = {"reslot_effort_m": {k: round(v / 1000 / len(train_units), 3) for k, v in efforts.items()}}
+            if problem.reslot_method == "greedy" or (problem.reslot_method == "best"
+                                                      and efforts["greedy"] < efforts["lagrangian"]):
+                homes = greedy
+                unplaced = [i for i in range(inst.n) if len(homes.get(i, ())) < inst.faces[i]]
+                reslot["reslot_method"] = "greedy"
+            else:
+                reslot["reslot_method"] = "lagrangian"
     homes = _order_faces(inst, homes)
     for i in unplaced:
         homes.pop(i, None)
-    assignment_cost = placement_cost(inst, homes)
-    flow_seconds = round(time.monotonic() - started, 3)
+    start_cost = placement_cost(inst, homes)
+    assignment_cost = placement_cost(inst, _order_faces(inst, optimal["homes"]))
 
     before = {i: tuple(inst.current[i]) for i in inst.current if inst.current[i]}
     for i, js in homes.items():
@@ -840,15 +1198,21 @@ def solve(problem: Problem, progress: Callable[[float, str], bool | None] | None
     before = _order_faces(inst, before)
     cost_before = placement_cost(inst, before)
 
-    stats: dict = {"skus": inst.n, "slots": inst.m, "faces": int(inst.faces.sum()), "arcs": len(flow.tails),
-                   "exact": full, "move_price": lam_used, "flow_seconds": flow_seconds,
-                   "assignment_cost": round(assignment_cost, 3),
-                   "group_zones": {g: sorted(z) for g, z in group_zones.items()}}
+    stats: dict = {"skus": inst.n, "slots": inst.m, "faces": int(inst.faces.sum()),
+                   "arcs": len(optimal["flow"].tails) if optimal["flow"] is not None else 0,
+                   "exact": optimal["method"] == "sorted" or (full and optimal["method"] == "flow"),
+                   "assignment_method": optimal["method"],
+                   "move_price": lam_used, "flow_seconds": round(flow_seconds, 3),
+                   "assignment_cost": round(assignment_cost, 3), "start": chosen["name"],
+                   "horizontal_weight": weight, "batch_units": problem.batch_units,
+                   "start_effort_m": {c["name"]: round(c["effort"] / 1000 / max(1, len(train_units)), 3)
+                                      for c in candidates if "effort" in c},
+                   "group_zones": {g: sorted(z) for g, z in group_zones.items()}, **zone_info, **reslot}
     report(0.5, "affinity")
-    if problem.affinity and problem.orders:
-        cap = max(assignment_cost, min(cost_before, assignment_cost * (1 + problem.affinity_cost_slack)))
+    if problem.affinity and train_units:
+        cap = max(start_cost, min(cost_before, start_cost * (1 + problem.affinity_cost_slack)))
         stats.update(_affinity(inst, homes, masks, deadline, problem.affinity_evaluations, problem.max_moves,
-                               cap, report))
+                               cap, report, train_orders, train_units, val_units, scorer))
     cost_after = placement_cost(inst, homes)
     lower_bound, _ = inst.sorted_relaxation(set(homes))
     stats["assignment_seconds"] = round(time.monotonic() - started, 3)
