@@ -139,7 +139,8 @@ EXPECTED: dict[str, str] = {
     "GET /counts":                                                            "200 200 200 403 403 403 403 302",
     "GET /dashboard":                                                         "200 200 200 403 403 403 403 302",
     "GET /healthz":                                                           "200 200 200 200 200 200 200 200",
-    "GET /language":                                                          "303 303 303 303 303 303 303 302",
+    # Anyone may choose a language: the login screen offers it.
+    "GET /language":                                                          "303 303 303 303 303 303 303 303",
     "GET /layout":                                                            "200 200 200 403 403 403 403 302",
     "GET /login":                                                             "200 200 200 200 200 200 200 200",
     "GET /metrics":                                                           "401 401 401 401 401 401 401 401",
