@@ -13,8 +13,7 @@ from fulfillment.queries import get_order, order_cartons, order_figures, order_p
 from fulfillment.schemas import CreateOrderSchema
 from fulfillment.views import order_view, order_views
 from wms.catalog.services import list_sellers, list_skus
-from wms.db import transaction
-from wms.errors import DomainError, ValidationFailed
+from wms.errors import DomainError
 from wms.facility.models import Warehouse
 from wms.facility.services import list_warehouses
 from wms.web import sheets
@@ -29,7 +28,6 @@ HEADER_COLUMNS = ("seller", "warehouse", "carrier", "service_level", "ship_by") 
 LINE_COLUMNS = ("sku", "qty")
 CSV_COLUMNS = ("reference",) + HEADER_COLUMNS + LINE_COLUMNS
 CSV_REQUIRED = ("reference", "name", "line1", "city", "postal_code", "country", "sku", "qty")
-CREATE_SCHEMA = CreateOrderSchema()
 CREATORS = ("admin", "seller")
 # Where a parcel can be followed, by carrier (shown as a link; nothing is fetched).
 TRACKING_URLS = {
@@ -81,20 +79,12 @@ def order_page(order_id: int):
 def new_order(*, error: DomainError | None = None, form=None, problems=None, status: int = 200):
     actor = principal()
     actor.require(*CREATORS)
-    form = form if form is not None else {}
-    lines = _form_lines(form) if form else []
-    lines += [{}] * max(FORM_LINES - len(lines), 1)
-    return render("fulfillment/order_new.html", status, error=error, form=form, lines=lines,
-                  problems=problems or [], columns=CSV_COLUMNS, required=CSV_REQUIRED,
+    return render("fulfillment/order_new.html", status, error=error, form=form or {},
+                  lines=SHEET.shown_lines(form, FORM_LINES), problems=problems or [], columns=CSV_COLUMNS,
+                  required=CSV_REQUIRED,
                   sellers=[s.code for s in list_sellers(db(), actor, limit=500)] if actor.is_admin else [],
                   skus=list_skus(db(), actor, limit=2000)[:2000],
                   warehouses=[w.code for w in list_warehouses(db(), actor, limit=200)])
-
-
-def _form_lines(form) -> list[dict]:
-    columns = {c: form.getlist(f"line_{c}") for c in LINE_COLUMNS}
-    count = max((len(v) for v in columns.values()), default=0)
-    return [{c: (columns[c][i] if i < len(columns[c]) else "") for c in LINE_COLUMNS} for i in range(count)]
 
 
 def _body(header: dict, lines: list[dict]) -> dict:
@@ -109,33 +99,22 @@ def _column(field: str) -> str:
     return field.removeprefix("ship_to.")
 
 
+SHEET = sheets.Sheet(HEADER_COLUMNS, LINE_COLUMNS, CSV_REQUIRED, CreateOrderSchema(), _body, _column)
+
+
 def create(**_):
     actor = principal()
     actor.require(*CREATORS)
-    form = request.form
-    rows = [(i, ln) for i, ln in enumerate(_form_lines(form)) if any(v.strip() for v in ln.values())]
-    header = {c: form.get(c, "") for c in ("reference",) + HEADER_COLUMNS}
     try:
-        if not rows:
-            raise ValidationFailed(errors={"lines": gettext("fill in at least one line")})
-        order = create_order(db(), actor, sheets.load(CREATE_SCHEMA, _body(header, [ln for _i, ln in rows])))
+        order = SHEET.from_form(request.form, lambda data: create_order(db(), actor, data))
     except DomainError as error:
-        errors = {}
-        for key, message in error.errors.items():
-            parts = str(key).split(".")
-            if parts[0] == "lines" and len(parts) > 2 and parts[1].isdigit() and int(parts[1]) < len(rows):
-                key = f"line {rows[int(parts[1])][0] + 1} {'.'.join(parts[2:])}"
-            errors[_column(str(key))] = message
-        shown = ValidationFailed(errors=errors) if errors else error
-        shown.status = error.status
-        return new_order(error=shown, form=form, status=error.status)
+        return new_order(error=error, form=request.form, status=error.status)
     if order.status == "allocated":
         text = gettext("Order %(reference)s created and allocated.", reference=order.reference)
     else:
         text = gettext("Order %(reference)s created and backordered: there is not enough stock in one warehouse.",
                        reference=order.reference)
-    return done("fulfillment_web.order_page", text,
-                order_id=order.id)
+    return done("fulfillment_web.order_page", text, order_id=order.id)
 
 
 def upload(**_):
@@ -143,29 +122,10 @@ def upload(**_):
     any bad row and nothing is created, each bad row named."""
     actor = principal()
     actor.require(*CREATORS)
-    problems: list[sheets.Problem] = []
-    created = []
     try:
-        rows = sheets.read_csv(request.files.get("file"), CSV_COLUMNS, CSV_REQUIRED)
-        docs = sheets.documents(rows, HEADER_COLUMNS, problems)
-        with transaction(db()):
-            for doc in docs:
-                def body_of(rows, doc=doc):
-                    first = rows[0].values
-                    header = {"reference": doc.reference, **{c: first.get(c, "") for c in HEADER_COLUMNS}}
-                    return _body(header, [{c: r.values.get(c, "") for c in LINE_COLUMNS} for r in rows])
-
-                order, found = sheets.create_document(doc, body_of, CREATE_SCHEMA,
-                                                      lambda data: create_order(db(), actor, data), _column)
-                problems += found
-                if order is not None:
-                    created.append(order)
-            if problems:
-                raise ValidationFailed(gettext("%(n)s row(s) have errors: nothing was created. Correct them and "
-                                               "upload the file again.", n=len({p.row for p in problems})))
-    except DomainError as error:
-        problems.sort(key=lambda p: (p.row or 0, p.column))
-        return new_order(error=error, problems=problems, status=error.status)
+        created = SHEET.from_csv(db(), request.files.get("file"), lambda data: create_order(db(), actor, data))
+    except sheets.UploadRejected as rejected:
+        return new_order(error=rejected.error, problems=rejected.problems, status=rejected.error.status)
     names = ", ".join(o.reference for o in created)
     return done("fulfillment_web.orders", gettext("%(n)s order(s) created from the file: %(names)s.",
                                                   n=len(created), names=names))

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from fulfillment.bins import Stock
 from fulfillment.models import ORDER_STATUSES, Carton, Order, Pick, PickList, Wave
+from wms.auth.lookup import get_visible
 from wms.auth.principal import Principal
 from wms.catalog.models import Lot, Sku
 from wms.db import utcnow
@@ -22,14 +23,10 @@ from wms.ledger.models import Balance
 
 
 def get_order(session: Session, actor: Principal, order_id: int, *, for_update: bool = False) -> Order:
-    stmt = select(Order).where(Order.id == order_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    order = session.scalar(stmt)
-    if order is None or not actor.can_see_seller(order.seller_id):
-        raise NotFound("order not found")
-    if actor.role == "operator" and (order.warehouse_id is None or not actor.can_see_warehouse(order.warehouse_id)):
-        raise NotFound("order not found")
+    # An operator sees the orders of its warehouses (not one still unassigned);
+    # a channel sees only the orders it sent.
+    order = get_visible(session, actor, Order, order_id, roles=None, what="order", seller="seller_id",
+                        for_update=for_update)
     if actor.role == "channel" and order.channel_id != actor.channel_id:
         raise NotFound("order not found")
     return order
@@ -57,22 +54,12 @@ def list_orders(
 
 
 def get_wave(session: Session, actor: Principal, wave_id: int) -> Wave:
-    actor.require("admin", "operator")
-    wave = session.get(Wave, wave_id)
-    if wave is None or not actor.can_see_warehouse(wave.warehouse_id):
-        raise NotFound("wave not found")
-    return wave
+    return get_visible(session, actor, Wave, wave_id, roles=("admin", "operator"), what="wave")
 
 
 def get_pick_list(session: Session, actor: Principal, pick_list_id: int, *, for_update: bool = False) -> PickList:
-    actor.require("admin", "operator")
-    stmt = select(PickList).where(PickList.id == pick_list_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    pick_list = session.scalar(stmt)
-    if pick_list is None or not actor.can_see_warehouse(pick_list.warehouse_id):
-        raise NotFound("pick list not found")
-    return pick_list
+    return get_visible(session, actor, PickList, pick_list_id, roles=("admin", "operator"), what="pick list",
+                       for_update=for_update)
 
 
 def open_pick_qty(session: Session, warehouse_id: int, sku_ids: set[int]) -> dict[tuple[int, int, str], int]:

@@ -30,11 +30,12 @@ from slotting.models import (
     SlottingSkuProfile,
 )
 from slotting.solver import Cancelled, Plan, Problem, Rules, SkuIn, SlotIn, solve
+from wms.auth.lookup import get_visible
 from wms.auth.principal import Principal
 from wms.catalog.models import Sku
 from wms.catalog.services import get_sku
 from wms.db import transaction, utcnow
-from wms.errors import InvalidState, NotFound, ValidationFailed
+from wms.errors import InvalidState, ValidationFailed
 from wms.facility.models import Layout, Location
 from wms.facility.services import get_warehouse, layout_params, station
 from wms.inventory.hooks import committed
@@ -214,11 +215,7 @@ def create_plan(session: Session, actor: Principal, warehouse_code: str, data: d
 
 
 def get_plan(session: Session, actor: Principal, plan_id: int) -> SlottingPlan:
-    actor.require("admin", "operator")
-    plan = session.get(SlottingPlan, plan_id)
-    if plan is None or not actor.can_see_warehouse(plan.warehouse_id):
-        raise NotFound("slotting plan not found")
-    return plan
+    return get_visible(session, actor, SlottingPlan, plan_id, roles=("admin", "operator"), what="slotting plan")
 
 
 def cancel_plan(session: Session, actor: Principal, plan_id: int) -> SlottingPlan:

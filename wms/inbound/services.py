@@ -14,6 +14,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from wms.auth.lookup import get_visible
 from wms.auth.principal import Principal
 from wms.catalog.models import Lot, Seller, Sku
 from wms.catalog.services import owning_seller, resolve_barcode, resolve_sku
@@ -123,15 +124,9 @@ def create_asn(session: Session, actor: Principal, data: dict) -> Asn:
 
 
 def get_asn(session: Session, actor: Principal, asn_id: int, *, for_update: bool = False) -> Asn:
-    actor.require("admin", "operator", "seller")
-    stmt = select(Asn).where(Asn.id == asn_id)
-    if for_update:
-        # Scans of one ASN take turns: its line counters and unplanned lines.
-        stmt = stmt.with_for_update()
-    asn = session.scalar(stmt)
-    if asn is None or not actor.can_see_seller(asn.seller_id) or not actor.can_see_warehouse(asn.warehouse_id):
-        raise NotFound("ASN not found")
-    return asn
+    # for_update: scans of one ASN take turns (its line counters and unplanned lines).
+    return get_visible(session, actor, Asn, asn_id, roles=("admin", "operator", "seller"), what="ASN",
+                       seller="seller_id", for_update=for_update)
 
 
 def list_asns(

@@ -7,11 +7,12 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from wms.auth.lookup import get_visible
 from wms.auth.principal import Principal
 from wms.catalog.models import Sku
 from wms.catalog.services import resolve_sku
 from wms.db import transaction, utcnow
-from wms.errors import InvalidState, NotFound, ValidationFailed
+from wms.errors import InvalidState, ValidationFailed
 from wms.facility.services import get_location, resolve_warehouse, virtual_location
 from wms.inventory.models import Count, CountLine, CountLocation, Task
 from wms.ledger.models import Balance
@@ -48,14 +49,8 @@ def raise_count(session: Session, *, warehouse_id: int, location_id: int, sku_id
 
 
 def get_count(session: Session, actor: Principal, count_id: int, *, for_update: bool = False) -> Count:
-    actor.require("admin", "operator")
-    stmt = select(Count).where(Count.id == count_id)
-    if for_update:
-        stmt = stmt.with_for_update()
-    count = session.scalar(stmt)
-    if count is None or not actor.can_see_warehouse(count.warehouse_id):
-        raise NotFound("count not found")
-    return count
+    return get_visible(session, actor, Count, count_id, roles=("admin", "operator"), what="count",
+                       for_update=for_update)
 
 
 def submit_count(session: Session, actor: Principal, count_id: int, *, lines: list[dict],

@@ -9,8 +9,7 @@ from flask_babel import gettext
 from sqlalchemy import select
 
 from wms.catalog.services import list_sellers, list_skus
-from wms.db import transaction
-from wms.errors import DomainError, ValidationFailed
+from wms.errors import DomainError
 from wms.facility.models import Warehouse
 from wms.facility.services import list_warehouses
 from wms.inbound.models import ASN_STATUSES, TRANSPORT_MODES
@@ -29,7 +28,6 @@ HEADER_COLUMNS = ("seller", "warehouse", "expected_at", "transport_mode", "carri
 LINE_COLUMNS = ("sku", "qty", "lot", "expiry")
 CSV_COLUMNS = ("reference",) + HEADER_COLUMNS + LINE_COLUMNS
 CSV_REQUIRED = ("reference", "warehouse", "sku", "qty")
-CREATE_SCHEMA = CreateAsnSchema()
 CREATORS = ("admin", "seller")
 
 
@@ -68,6 +66,15 @@ def asn_page(asn_id: int):
 
 # --- creating -----------------------------------------------------------------------------
 
+def _body(header: dict, lines: list[dict]) -> dict:
+    body = sheets.cleaned(header, dates=("expected_at",), upper=("container_number",))
+    body["lines"] = [sheets.cleaned(line, integers=("qty",)) for line in lines]
+    return body
+
+
+SHEET = sheets.Sheet(HEADER_COLUMNS, LINE_COLUMNS, CSV_REQUIRED, CreateAsnSchema(), _body)
+
+
 def _form_context(actor) -> dict:
     sellers = [s.code for s in list_sellers(db(), actor, limit=500)] if actor.is_admin else []
     skus = list_skus(db(), actor, limit=2000)[:2000]
@@ -78,48 +85,18 @@ def _form_context(actor) -> dict:
 def new_asn(*, error: DomainError | None = None, form=None, problems=None, status: int = 200):
     actor = principal()
     actor.require(*CREATORS)
-    form = form if form is not None else {}
-    lines = _form_lines(form) if form else []
-    lines += [{}] * max(FORM_LINES - len(lines), 1)
-    return render("asn_new.html", status, error=error, form=form, lines=lines, problems=problems or [],
-                  **_form_context(actor))
-
-
-def _form_lines(form) -> list[dict]:
-    columns = {c: form.getlist(f"line_{c}") for c in LINE_COLUMNS}
-    count = max((len(v) for v in columns.values()), default=0)
-    return [{c: (columns[c][i] if i < len(columns[c]) else "") for c in LINE_COLUMNS} for i in range(count)]
-
-
-def _body(header: dict, lines: list[dict]) -> dict:
-    body = sheets.cleaned(header, dates=("expected_at",), upper=("container_number",))
-    body["lines"] = [sheets.cleaned(line, integers=("qty",)) for line in lines]
-    return body
+    return render("asn_new.html", status, error=error, form=form or {}, lines=SHEET.shown_lines(form, FORM_LINES),
+                  problems=problems or [], **_form_context(actor))
 
 
 def create(**_):
     """The form: one ASN with the lines that are filled in."""
     actor = principal()
     actor.require(*CREATORS)
-    form = request.form
-    rows = [(i, ln) for i, ln in enumerate(_form_lines(form)) if any(v.strip() for v in ln.values())]
-    header = {c: form.get(c, "") for c in ("reference",) + HEADER_COLUMNS}
     try:
-        if not rows:
-            raise ValidationFailed(errors={"lines": gettext("fill in at least one line")})
-        data = sheets.load(CREATE_SCHEMA, _body(header, [ln for _i, ln in rows]))
-        asn = create_asn(db(), actor, data)
+        asn = SHEET.from_form(request.form, lambda data: create_asn(db(), actor, data))
     except DomainError as error:
-        # "lines.2.sku" is the third filled-in line: name the form's line.
-        errors = {}
-        for key, message in error.errors.items():
-            parts = str(key).split(".")
-            if parts[0] == "lines" and len(parts) > 2 and parts[1].isdigit() and int(parts[1]) < len(rows):
-                key = f"line {rows[int(parts[1])][0] + 1} {'.'.join(parts[2:])}"
-            errors[key] = message
-        shown = ValidationFailed(errors=errors) if errors else error
-        shown.status = error.status
-        return new_asn(error=shown, form=form, status=error.status)
+        return new_asn(error=error, form=request.form, status=error.status)
     return done("web.asn_page", gettext("ASN %(reference)s created.", reference=asn.reference), asn_id=asn.id)
 
 
@@ -129,29 +106,10 @@ def upload(**_):
     named with its column and what is wrong."""
     actor = principal()
     actor.require(*CREATORS)
-    problems: list[sheets.Problem] = []
-    created = []
     try:
-        rows = sheets.read_csv(request.files.get("file"), CSV_COLUMNS, CSV_REQUIRED)
-        docs = sheets.documents(rows, HEADER_COLUMNS, problems)
-        with transaction(db()):
-            for doc in docs:
-                def body_of(rows, doc=doc):
-                    first = rows[0].values
-                    header = {"reference": doc.reference, **{c: first.get(c, "") for c in HEADER_COLUMNS}}
-                    return _body(header, [{c: r.values.get(c, "") for c in LINE_COLUMNS} for r in rows])
-
-                asn, found = sheets.create_document(doc, body_of, CREATE_SCHEMA,
-                                                    lambda data: create_asn(db(), actor, data))
-                problems += found
-                if asn is not None:
-                    created.append(asn)
-            if problems:
-                raise ValidationFailed(gettext("%(n)s row(s) have errors: nothing was created. Correct them and "
-                                               "upload the file again.", n=len({p.row for p in problems})))
-    except DomainError as error:
-        problems.sort(key=lambda p: (p.row or 0, p.column))
-        return new_asn(error=error, problems=problems, status=error.status)
+        created = SHEET.from_csv(db(), request.files.get("file"), lambda data: create_asn(db(), actor, data))
+    except sheets.UploadRejected as rejected:
+        return new_asn(error=rejected.error, problems=rejected.problems, status=rejected.error.status)
     names = ", ".join(a.reference for a in created)
     return done("web.asns", gettext("%(n)s ASN(s) created from the file: %(names)s.", n=len(created), names=names))
 

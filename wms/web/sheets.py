@@ -13,8 +13,10 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from flask_babel import gettext
 from marshmallow import Schema, ValidationError
 
+from wms.db import transaction
 from wms.errors import DomainError, ValidationFailed
 
 MAX_BYTES = 2_000_000
@@ -187,3 +189,101 @@ def create_document(doc: Document, body_of: Callable[[list[Row]], dict], schema:
         return create(data), problems
     except DomainError as error:
         return None, problems + problems_of(error, Document(doc.reference, rows), column_of)
+
+
+def _same(field: str) -> str:
+    return field
+
+
+class UploadRejected(Exception):
+    """A file with any bad row: nothing was created; `problems` names each
+    row and column, `error` is what the page shows above them."""
+
+    def __init__(self, error: DomainError, problems: list[Problem]):
+        super().__init__(error.detail)
+        self.error = error
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One kind of document (an ASN, an order) as the portal takes it: a
+    form with a header and repeated lines, or a CSV file whose rows sharing a
+    reference make one document. `body(header, lines)` turns text into the
+    API's request body, checked by `schema` and then by the service;
+    `column_of` names an API field as the form's or file's column."""
+
+    header_columns: tuple[str, ...]
+    line_columns: tuple[str, ...]
+    required: tuple[str, ...]
+    schema: Schema
+    body: Callable[[dict, list[dict]], dict]
+    column_of: Callable[[str], str] = _same
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return ("reference",) + self.header_columns + self.line_columns
+
+    def form_lines(self, form) -> list[dict]:
+        """The form's repeated line fields (line_sku, line_qty, ...) as rows."""
+        columns = {c: form.getlist(f"line_{c}") for c in self.line_columns}
+        count = max((len(v) for v in columns.values()), default=0)
+        return [{c: (columns[c][i] if i < len(columns[c]) else "") for c in self.line_columns}
+                for i in range(count)]
+
+    def shown_lines(self, form, minimum: int) -> list[dict]:
+        """The lines to show: what was typed, then blank ones up to `minimum`."""
+        lines = self.form_lines(form) if form else []
+        return lines + [{}] * max(minimum - len(lines), 1)
+
+    def from_form(self, form, create: Callable[[dict], object]):
+        """One document from the form's header and its filled-in lines. An
+        error on "lines.2.sku" is named as the form line it comes from
+        (blank lines are skipped, so the third filled-in line may be line 5)."""
+        rows = [(i, ln) for i, ln in enumerate(self.form_lines(form)) if any(v.strip() for v in ln.values())]
+        header = {c: form.get(c, "") for c in ("reference",) + self.header_columns}
+        try:
+            if not rows:
+                raise ValidationFailed(errors={"lines": gettext("fill in at least one line")})
+            return create(load(self.schema, self.body(header, [ln for _i, ln in rows])))
+        except DomainError as error:
+            errors = {}
+            for key, message in error.errors.items():
+                parts = str(key).split(".")
+                if parts[0] == "lines" and len(parts) > 2 and parts[1].isdigit() and int(parts[1]) < len(rows):
+                    key = f"line {rows[int(parts[1])][0] + 1} {'.'.join(parts[2:])}"
+                errors[self.column_of(str(key))] = message
+            if not errors:
+                raise
+            shown = ValidationFailed(errors=errors)
+            shown.status = error.status
+            raise shown from error
+
+    def from_csv(self, session, upload, create: Callable[[dict], object]) -> list:
+        """Every document of an uploaded file, created in one transaction, or
+        UploadRejected naming every bad row (and nothing created)."""
+        problems: list[Problem] = []
+        created = []
+        try:
+            rows = read_csv(upload, self.columns, self.required)
+            docs = documents(rows, self.header_columns, problems)
+            with transaction(session):
+                for doc in docs:
+                    made, found = create_document(doc, self._rows_body(doc), self.schema, create, self.column_of)
+                    problems += found
+                    if made is not None:
+                        created.append(made)
+                if problems:
+                    raise ValidationFailed(gettext("%(n)s row(s) have errors: nothing was created. Correct them "
+                                                   "and upload the file again.", n=len({p.row for p in problems})))
+        except DomainError as error:
+            problems.sort(key=lambda p: (p.row or 0, p.column))
+            raise UploadRejected(error, problems) from error
+        return created
+
+    def _rows_body(self, doc: Document) -> Callable[[list[Row]], dict]:
+        def body_of(rows: list[Row]) -> dict:
+            first = rows[0].values
+            header = {"reference": doc.reference, **{c: first.get(c, "") for c in self.header_columns}}
+            return self.body(header, [{c: r.values.get(c, "") for c in self.line_columns} for r in rows])
+        return body_of
