@@ -32,7 +32,7 @@ def _bucket(database_url: str, channel_id: int, per_s: float):
 
         conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
         if conninfo not in _pools:
-            _pools[conninfo] = ConnectionPool(conninfo, min_size=1, max_size=4, open=True)
+            _pools[conninfo] = ConnectionPool(conninfo, min_size=1, max_size=8, open=True)
         return PostgresBucket(_pools[conninfo], f"channel_{channel_id}", rates)
     if url.database and url.database != ":memory:":
         path = os.path.join(os.path.dirname(os.path.abspath(url.database)), "channel-rate-limits.sqlite")

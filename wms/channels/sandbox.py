@@ -68,6 +68,8 @@ class Sandbox:
             self.versions: dict[str, int] = {}
             self.writes: dict[str, int] = defaultdict(int)
             self.requests: dict[str, int] = defaultdict(int)
+            # 429s and Shopify THROTTLED answers given, per kind.
+            self.throttles: dict[str, int] = defaultdict(int)
             self.faults: dict[str, list[str]] = defaultdict(list)
             self.config = {"p_5xx": 0.0, "p_slow": 0.0, "slow_s": 1.0, "amazon_rps": 5.0, "amazon_burst": 5.0,
                            "shopify_points": 1000.0, "shopify_restore": 50.0, "etsy_rps": 10.0,
@@ -136,6 +138,7 @@ def create_sandbox_app(sandbox: Sandbox | None = None) -> Flask:
             return fault, _problem(503, {"errors": [{"code": "ServiceUnavailable", "message": "try again"}]},
                                    {"Retry-After": "0"})
         if fault == "429":
+            sbx.throttles[kind] += 1
             quota = "You exceeded your quota for the requested resource."
             return fault, _problem(429, {"errors": [{"code": "QuotaExceeded",
                                                      "message": quota}]},
@@ -156,6 +159,7 @@ def create_sandbox_app(sandbox: Sandbox | None = None) -> Flask:
     def state():
         with sbx.lock:
             return jsonify({"stock": sbx.stock, "writes": sbx.writes, "requests": sbx.requests,
+                            "throttles": sbx.throttles,
                             "revisions": sbx.revisions, "versions": sbx.versions})
 
     @app.get("/_sandbox/log")
@@ -234,6 +238,7 @@ def create_sandbox_app(sandbox: Sandbox | None = None) -> Flask:
                                               "denied.", "details": "The access token you provided has expired."}]})
         wait = sbx.bucket(f"amazon:{seller}", sbx.config["amazon_rps"], sbx.config["amazon_burst"]).take()
         if wait:
+            sbx.throttles["amazon"] += 1
             return _problem(429, {"errors": [{"code": "QuotaExceeded", "message": "You exceeded your quota for the "
                                               "requested resource."}]},
                             {"x-amzn-RateLimit-Limit": str(sbx.config["amazon_rps"]), "Retry-After": f"{wait:.3f}"})
@@ -327,6 +332,7 @@ def create_sandbox_app(sandbox: Sandbox | None = None) -> Flask:
                         "restoreRate": bucket.rate}
         extensions = {"cost": {"requestedQueryCost": cost, "actualQueryCost": cost, "throttleStatus": throttle}}
         if wait:
+            sbx.throttles["shopify"] += 1
             return jsonify({"errors": [{"message": "Throttled", "extensions": {
                 "code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"}}],
                 "extensions": extensions})
@@ -389,6 +395,7 @@ def create_sandbox_app(sandbox: Sandbox | None = None) -> Flask:
             return _problem(401, {"error": "invalid_token"})
         wait = sbx.bucket("etsy", sbx.config["etsy_rps"], sbx.config["etsy_rps"]).take()
         if wait:
+            sbx.throttles["etsy"] += 1
             return _problem(429, {"error": "Too many requests"}, {"Retry-After": f"{wait:.3f}"})
         with sbx.lock:
             listing = sbx.etsy.get(listing_id)

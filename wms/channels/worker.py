@@ -19,6 +19,11 @@ a thousand changes before a claim are one push. An old value never
 overwrites a newer one: one listing is pushed by one lease holder at a time,
 and what is recorded as pushed is the version that was claimed, never more.
 Decreases are claimed and pushed before increases.
+
+One pass pushes its channels side by side (a thread per channel, up to
+``channel_threads``): a push mostly waits on the marketplace and the
+database, so a slow or rate-limited channel does not hold back the others'
+changes until the next pass.
 """
 from __future__ import annotations
 
@@ -29,6 +34,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -118,8 +124,15 @@ class SyncWorker:
     lease_s: float = 60.0
     claim_limit: int = 500
     limiter_wait_s: float = 20.0
+    channel_threads: int = 8
     http: httpx.Client = field(default_factory=lambda: httpx.Client(follow_redirects=False))
     _connectors: dict = field(default_factory=dict)
+    _pool: ThreadPoolExecutor | None = None
+    _stats_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def _count(self, key: str, n: int) -> None:
+        with self._stats_lock:
+            self.stats[key] += n
     stats: dict = field(default_factory=lambda: defaultdict(int))
 
     # --- one pass ------------------------------------------------------------
@@ -127,10 +140,11 @@ class SyncWorker:
         """Claim what is due, push it, record it. Returns listings pushed."""
         with self.sessions() as session:
             claims = self.claim(session)
-        pushed = 0
-        for claim in claims:
-            pushed += self.push_claim(claim)
-        return pushed
+        if len(claims) <= 1 or self.channel_threads <= 1:
+            return sum(self.push_claim(claim) for claim in claims)
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.channel_threads, thread_name_prefix="sync-push")
+        return sum(self._pool.map(self.push_claim, claims))
 
     def claim(self, session: Session) -> list[Claim]:
         now = utcnow()
@@ -155,7 +169,7 @@ class SyncWorker:
         for r in rows:  # already decreases first
             by_channel[r.channel_id].append(PushItem(r.id, r.external_id, r.location_ref, codes[r.sku_id],
                                                      r.desired_qty, r.version, r.pushed_qty))
-        self.stats["claimed"] += len(rows)
+        self._count("claimed", len(rows))
         return [Claim(channel_id, items) for channel_id, items in by_channel.items()]
 
     def connector_for(self, session: Session, channel_id: int) -> Connector | None:
@@ -233,8 +247,8 @@ class SyncWorker:
                 session.execute(_RECORD_OK, ok)
             if failed:
                 session.execute(_RECORD_FAIL, failed)
-        self.stats["pushed"] += len(ok)
-        self.stats["failed"] += len(failed)
+        self._count("pushed", len(ok))
+        self._count("failed", len(failed))
         return len(ok)
 
     def _release(self, session: Session, items: list[PushItem], why: str, *, delay_s: float) -> None:
@@ -248,7 +262,7 @@ class SyncWorker:
         """The marketplace said wait: park the whole channel (every worker
         sees it) and give the listings back without counting an attempt."""
         wait = max(0.1, exc.retry_after or 1.0)
-        self.stats["throttled"] += 1
+        self._count("throttled", 1)
         self._release(session, items, exc.message, delay_s=wait)
         with transaction(session):
             session.execute(update(_channels).where(_channels.c.id == channel_id)
