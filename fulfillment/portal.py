@@ -161,8 +161,9 @@ def dashboard_panels(session, actor, warehouse, day) -> list[dict]:
         ]),
         panel(N_("Picking"), [
             tile(N_("Open pick lists"), figures["open_pick_lists"], url_for("fulfillment_web.waves", warehouse=code)),
-            tile(N_("Open picks"), figures["open_picks"], url_for("fulfillment_web.waves", warehouse=code)),
-            tile(N_("Short picks today"), figures["short_picks"], url_for("web.counts", warehouse=code, status="open"),
+            tile(N_("Open picks"), figures["open_picks"], url_for("fulfillment_web.picks", warehouse=code)),
+            tile(N_("Short picks today"), figures["short_picks"],
+                 url_for("fulfillment_web.picks", warehouse=code, status="short", since="today"),
                  "warn" if figures["short_picks"] else ""),
         ]),
     ]

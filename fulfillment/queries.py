@@ -193,3 +193,27 @@ def open_pick_commitments(session: Session, warehouse_id: int) -> dict[tuple[int
         .group_by(Pick.location_id, Pick.sku_id, Pick.lot)
     )
     return {(loc, sku, lot): int(qty) for loc, sku, lot, qty in rows if qty}
+
+
+PICK_LIST_STATUSES = ("open", "short")
+
+
+def list_picks(session: Session, warehouse_id: int, *, status: str, since: datetime | None = None,
+               after_id: int = 0, limit: int = 50) -> list[dict]:
+    """One warehouse's picks of a status (short ones picked since `since`),
+    in id order after `after_id`: limit + 1 rows (one more says there is a
+    next page), filtered in the query and read in one statement with the
+    bin, the SKU and the order of each."""
+    if status not in PICK_LIST_STATUSES:
+        raise ValidationFailed(status=f"must be one of {', '.join(PICK_LIST_STATUSES)}")
+    stmt = (select(Pick.id, Pick.pick_list_id, Pick.seq, Pick.qty, Pick.picked_qty, Pick.status, Pick.picked_at,
+                   Pick.lot, Location.code.label("location"), Sku.id.label("sku_id"), Sku.code.label("sku"),
+                   Sku.name.label("sku_name"), Order.id.label("order_id"), Order.reference.label("order"))
+            .join(PickList, PickList.id == Pick.pick_list_id)
+            .join(Location, Location.id == Pick.location_id)
+            .join(Sku, Sku.id == Pick.sku_id)
+            .join(Order, Order.id == Pick.order_id)
+            .where(PickList.warehouse_id == warehouse_id, Pick.status == status, Pick.id > after_id))
+    if since is not None:
+        stmt = stmt.where(Pick.picked_at >= since)
+    return [dict(row._mapping) for row in session.execute(stmt.order_by(Pick.id).limit(limit + 1))]

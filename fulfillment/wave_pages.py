@@ -9,16 +9,17 @@ from flask_babel import gettext
 from sqlalchemy import func, select
 
 from fulfillment.models import Order, Wave
-from fulfillment.queries import get_wave
+from fulfillment.queries import PICK_LIST_STATUSES, get_wave, list_picks
 from fulfillment.schemas import CreateWaveSchema
 from fulfillment.views import wave_view
 from fulfillment.waves import plan_wave
-from wms.errors import DomainError, InvalidState, NotFound
+from wms.errors import DomainError, InvalidState, NotFound, ValidationFailed
 from wms.facility.drawing import tour_waypoints
 from wms.facility.models import Layout, Location
 from wms.facility.rules import Geometry
 from wms.facility.services import layout_params, list_warehouses, station
 from wms.web import sheets
+from wms.web.clock import warehouse_day
 from wms.web.layout_svg import layout_svg
 from wms.web.pages import db, done, principal, render
 
@@ -48,6 +49,30 @@ def waves(*, error: DomainError | None = None, form=None):
                                .limit(RECENT_WAVES)))
     return render("fulfillment/waves.html", error.status if error else 200, error=error, warehouse=wh,
                   warehouses=codes, ready=ready, carriers=carriers, recent=recent, form=form or {})
+
+
+PICKS_PAGE = 100
+
+
+def picks():
+    """A warehouse's open picks, or its short picks of today (the
+    dashboard's tiles), filtered in the query and paged by id."""
+    actor = principal()
+    actor.require("admin", "operator")
+    wh, codes = _warehouse(actor, request.args.get("warehouse"))
+    status = request.args.get("status") or "open"
+    if status not in PICK_LIST_STATUSES:
+        raise ValidationFailed(status=f"must be one of {', '.join(PICK_LIST_STATUSES)}")
+    today = request.args.get("since") == "today"
+    after = request.args.get("after", "0")
+    if not after.isdigit() or len(after) > 18:
+        raise ValidationFailed(after="must be a pick id")
+    rows = list_picks(db(), wh.id, status=status, since=warehouse_day(wh.timezone)[0] if today else None,
+                      after_id=int(after), limit=PICKS_PAGE)
+    more = len(rows) > PICKS_PAGE
+    rows = rows[:PICKS_PAGE]
+    return render("fulfillment/picks.html", warehouse=wh, warehouses=codes, picks=rows, pick_status=status,
+                  today=today, next_after=rows[-1]["id"] if more else None)
 
 
 def plan(**_):

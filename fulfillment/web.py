@@ -94,6 +94,7 @@ bp.add_url_rule("/orders/template.csv", "order_template", portal.csv_template)
 bp.add_url_rule("/waves", "waves", wave_pages.waves)
 bp.add_url_rule("/waves", "plan_wave", form_idempotency_key(wave_pages.plan), methods=["POST"])
 bp.add_url_rule("/waves/<int:wave_id>", "wave_page", wave_pages.wave_page)
+bp.add_url_rule("/picks", "picks", wave_pages.picks)
 
 
 def portal_nav() -> list[tuple[str, str, tuple[str, ...]]]:

@@ -157,6 +157,7 @@ EXPECTED: dict[str, str] = {
     "GET /receive/<int:asn_id>":                                              "200 200 404 403 403 403 403 302",
     "GET /receive/<int:asn_id>/close":                                        "200 200 404 403 403 403 403 302",
     "GET /skus/<int:sku_id>":                                                 "200 200 200 200 404 403 404 302",
+    "GET /picks":                                                             "200 200 200 403 403 403 403 302",
     "GET /static/<path:filename>":                                            "404 404 404 404 404 404 404 404",
     "GET /stock":                                                             "200 200 200 200 200 403 403 302",
     "GET /stock.csv":                                                         "200 200 200 200 200 403 403 302",

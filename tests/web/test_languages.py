@@ -169,8 +169,8 @@ def leftovers(html: str, sources: dict[str, str]) -> list[str]:
 @pytest.mark.parametrize(("who", "paths"), [
     ("acme", ["/stock", "/skus/{sku}", "/asns", "/asns/{asn}", "/asns/new", "/orders", "/orders/{order}",
               "/orders/new"]),
-    ("admin", ["/dashboard", "/counts", "/layout", "/layout?measure=velocity&bay=A01-01", "/waves",
-               "/waves/{wave}"]),
+    ("admin", ["/dashboard", "/counts", "/picks", "/picks?status=short", "/layout",
+               "/layout?measure=velocity&bay=A01-01", "/waves", "/waves/{wave}"]),
 ])
 def test_the_chinese_portal_has_no_untranslated_string(screen, tokens, trading, who, paths):
     browser = screen(getattr(tokens, who))

@@ -228,3 +228,75 @@ def test_the_layout_map_shows_the_latest_slotting_plans_moves(screen, tokens, wo
     coloured = {bay: colour for colour, bay in found if colour != "#eef0f3"}
     assert coloured == {"A01-01": "#7e22ce", "A02-03": "#7e22ce"}  # each bay loses and gains stock: purple
     assert f"A01-01: 1 moves out, 1 in (plan {plan.id})" in html
+
+
+# --- the picks behind the dashboard's tiles, and pages filtered in the query -------------------
+
+def all_rows(browser, url: str, table_id: str) -> tuple[list[str], int]:
+    """Every row of a paged list, following its "next page" links."""
+    found, pages = [], 0
+    while url:
+        response = browser.get(url)
+        assert response.status_code == 200, url
+        html = response.get_data(as_text=True)
+        found += rows(html, table_id)
+        following = re.search(r'<a href="([^"]+)" rel="next">', html)
+        url = following.group(1).replace("&amp;", "&") if following else None
+        pages += 1
+    return found, pages
+
+
+def test_the_pick_tiles_open_the_picks_they_count_page_after_page(screen, tokens, world, session, monkeypatch):
+    from fulfillment import wave_pages
+    from fulfillment.picking import confirm_pick
+    from tests.web.conftest import new_pick_list
+
+    monkeypatch.setattr(wave_pages, "PICKS_PAGE", 1)  # more rows than a page
+    for n in range(3):
+        new_order(session, reference=f"SO-{n}", lines=[{"sku": "A-1", "qty": 1}])
+    pick_list = new_pick_list(session)
+    first = pick_list["picks"][0]
+    confirm_pick(session, ADMIN, pick_list["id"], first["seq"], location=first["location"], sku=first["sku_id"],
+                 qty=0)
+    session.commit()
+    browser = screen(tokens.wh1_operator)
+    board = tiles(browser.get("/dashboard").get_data(as_text=True))
+
+    open_value, open_url = board["Picking: Open picks"]
+    short_value, short_url = board["Picking: Short picks today"]
+    open_rows, open_pages = all_rows(browser, open_url, "picks")
+    short_rows, _ = all_rows(browser, short_url, "picks")
+    assert "status=short" in short_url and "since=today" in short_url
+    assert len(open_rows) == int(open_value) >= 2 and open_pages == len(open_rows)  # one pick a page
+    assert len(short_rows) == int(short_value) == 1
+    assert first["location"] in short_rows[0] and "A-1" in short_rows[0]
+
+
+def test_counts_are_filtered_by_warehouse_in_the_query_so_every_page_is_full(screen, tokens, world, session,
+                                                                              monkeypatch):
+    from wms.inventory.counts import create_count
+    from wms.web import counts
+
+    monkeypatch.setattr(counts, "LIMIT", 2)
+    wh2 = [create_count(session, ADMIN, warehouse="WH2", locations=["A01-01-1"]).id for _ in range(3)]
+    wh1 = [create_count(session, ADMIN, warehouse="WH1", locations=["A01-01-1"]).id for _ in range(3)]
+    session.commit()
+    browser = screen(tokens.admin)
+
+    first = browser.get("/counts?status=open&warehouse=WH1").get_data(as_text=True)
+    found, pages = all_count_ids(browser, "/counts?status=open&warehouse=WH1")
+
+    assert re.findall(r'id="count-(\d+)"', first) == [str(i) for i in wh1[:2]]  # not the WH2 counts filtered away
+    assert found == wh1 and pages == 2
+    assert not set(found) & set(wh2)
+
+
+def all_count_ids(browser, url: str) -> tuple[list[int], int]:
+    found, pages = [], 0
+    while url:
+        html = browser.get(url).get_data(as_text=True)
+        found += [int(i) for i in re.findall(r'id="count-(\d+)"', html)]
+        following = re.search(r'<a href="([^"]+)" rel="next">', html)
+        url = following.group(1).replace("&amp;", "&") if following else None
+        pages += 1
+    return found, pages

@@ -148,9 +148,13 @@ def approve_count(session: Session, actor: Principal, count_id: int, *, approve:
 
 
 def list_counts(session: Session, actor: Principal, *, status: str | None = None, after_id: int = 0,
-                limit: int = 50) -> list[Count]:
+                limit: int = 50, warehouse_id: int | None = None) -> list[Count]:
+    """Counts in id order after `after_id` (limit + 1 of them: one more says
+    there is a next page), filtered in the query, so every page is full."""
     actor.require("admin", "operator")
     stmt = select(Count).where(Count.id > after_id, actor.warehouse_filter(Count.warehouse_id))
     if status:
         stmt = stmt.where(Count.status == status)
+    if warehouse_id is not None:
+        stmt = stmt.where(Count.warehouse_id == warehouse_id)
     return list(session.scalars(stmt.order_by(Count.id).limit(limit + 1)))

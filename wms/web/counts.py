@@ -7,7 +7,8 @@ from __future__ import annotations
 from flask import request
 from flask_babel import gettext
 
-from wms.errors import DomainError, ValidationFailed
+from wms.errors import DomainError, NotFound, ValidationFailed
+from wms.facility.services import list_warehouses
 from wms.inventory.counts import approve_count, list_counts
 from wms.inventory.models import COUNT_STATUSES, Count
 from wms.inventory.queries import variance_evidence
@@ -24,14 +25,24 @@ def counts(*, error: DomainError | None = None):
     if status not in COUNT_STATUSES:
         raise ValidationFailed(status=f"must be one of {', '.join(COUNT_STATUSES)}")
     warehouse = request.args.get("warehouse") or None
-    found: list[Count] = list_counts(db(), actor, status=status, limit=LIMIT)[:LIMIT]
-    views = count_views(db(), found)
+    warehouse_id = None
     if warehouse:
-        views = [v for v in views if v["warehouse"] == warehouse]
-        found = [c for c in found if c.id in {v["id"] for v in views}]
-    return render("counts.html", error.status if error else 200, error=error, counts=views, count_status=status,
-                  warehouse=warehouse, statuses=COUNT_STATUSES, evidence=variance_evidence(db(), found),
-                  can_approve=actor.is_admin)
+        wh = next((w for w in list_warehouses(db(), actor, limit=200) if w.code == warehouse), None)
+        if wh is None:
+            raise NotFound(f"warehouse {warehouse} not found")
+        warehouse_id = wh.id
+    after = request.args.get("after", "0")
+    if not after.isdigit() or len(after) > 18:
+        raise ValidationFailed(after="must be a count id")
+    # Filtered in the query, so a page holds LIMIT counts of this warehouse.
+    found: list[Count] = list_counts(db(), actor, status=status, warehouse_id=warehouse_id, after_id=int(after),
+                                     limit=LIMIT)
+    more = len(found) > LIMIT
+    found = found[:LIMIT]
+    return render("counts.html", error.status if error else 200, error=error, counts=count_views(db(), found),
+                  count_status=status, warehouse=warehouse, statuses=COUNT_STATUSES,
+                  evidence=variance_evidence(db(), found), can_approve=actor.is_admin,
+                  next_after=found[-1].id if more else None)
 
 
 def decide(count_id: int):
