@@ -5,7 +5,7 @@ arrives, and cancellation. Status changes are the Order model's behaviour
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import column, func, select, table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,6 +24,19 @@ from wms.ledger.services import release_reservation, reserve_stock
 OPEN_FOR_CANCEL = ("backordered", "allocated", "picking", "picked", "packed")
 
 
+# The channels extension's table, read by name: fulfillment does not import it.
+_channels = table("channels", column("id"), column("seller_id"))
+
+
+def _check_channel(session: Session, channel_id: int, seller_id: int) -> None:
+    """An order names one of its seller's own sales channels, or none; another
+    seller's channel is answered like one that does not exist."""
+    found = session.scalar(select(_channels.c.id).where(_channels.c.id == channel_id,
+                                                         _channels.c.seller_id == seller_id))
+    if found is None:
+        raise ValidationFailed(channel=f"unknown channel {channel_id}")
+
+
 def create_order(session: Session, actor: Principal, data: dict) -> Order:
     """Take an order and allocate it at once, or backorder it whole."""
     with transaction(session):
@@ -37,6 +50,8 @@ def create_order(session: Session, actor: Principal, data: dict) -> Order:
             requested = session.scalar(select(Warehouse).where(Warehouse.code == data["warehouse"]))
             if requested is None:
                 raise ValidationFailed(warehouse=f"unknown warehouse {data['warehouse']!r}")
+        if actor.channel_id is None and data.get("channel") is not None:
+            _check_channel(session, data["channel"], seller_id)
         scope = Principal(role="seller", seller_id=seller_id)
         seller_code = session.scalar(select(Seller.code).where(Seller.id == seller_id))
         wanted: dict[int, int] = {}

@@ -21,7 +21,7 @@ from wms.db import make_engine, make_sessionmaker
 from wms.db import rollback as rollback_session
 from wms.errors import DomainError
 from wms.extensions import load_extensions
-from wms.http import ProblemSchema, get_session, problem, problem_from
+from wms.http import ProblemSchema, check_declared_roles, get_session, problem, problem_from
 from wms.input_guard import BoundedIntConverter, check_request
 
 log = logging.getLogger(__name__)
@@ -244,6 +244,7 @@ def _register_hooks(app: Flask) -> None:
         g.principal = authenticate(get_session(), raw)
         return None
 
+    app.before_request(check_declared_roles)  # authorization before validation: 403 before any 422
     app.before_request(check_request)  # malformed input never reaches a view or the database
     app.before_request(idempotency.claim_key)
     idempotency.init_app(app)

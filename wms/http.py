@@ -27,6 +27,33 @@ def current_principal() -> Principal:
     return g.principal
 
 
+ROLES_ATTRIBUTE = "_wms_roles"
+
+
+def roles(*allowed: str):
+    """Declare who may call an API view. The app checks it right after
+    authentication, before the input guard and before the view reads its
+    arguments, so a caller of the wrong role gets 403, never a 422 about a
+    body it may not send, nor a 404 about an id it may not see. Put it
+    directly above the `def` (under flask-smorest's decorators, which keep
+    the mark). The service keeps its own check: this one only comes first."""
+    def mark(view):
+        setattr(view, ROLES_ATTRIBUTE, frozenset(allowed))
+        return view
+    return mark
+
+
+def declared_roles(view) -> frozenset[str] | None:
+    return getattr(view, ROLES_ATTRIBUTE, None)
+
+
+def check_declared_roles() -> None:
+    """before_request: the roles declared by @roles on the view, if any."""
+    allowed = declared_roles(current_app.view_functions.get(request.endpoint))
+    if allowed and "principal" in g:
+        g.principal.require(*sorted(allowed))
+
+
 class ProblemSchema(Schema):
     """An error response (application/problem+json), for the OpenAPI document."""
 

@@ -10,7 +10,7 @@ from wms.auth.schemas import (
     UpdateUserSchema,
     UserSchema,
 )
-from wms.http import PageArgsSchema, current_principal, get_session, list_page
+from wms.http import PageArgsSchema, current_principal, get_session, list_page, roles
 from wms.schemas import page_of
 
 blp = Blueprint("tokens", __name__, description="API tokens for machines and users for people (admin)")
@@ -19,6 +19,7 @@ blp = Blueprint("tokens", __name__, description="API tokens for machines and use
 @blp.post("/tokens")
 @blp.arguments(CreateTokenSchema)
 @blp.response(201, TokenSchema)
+@roles("admin")
 def create_token(data):
     session = get_session()
     token, raw = services.create_token(session, current_principal(), **data)
@@ -32,6 +33,7 @@ def create_token(data):
 @blp.get("/tokens")
 @blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, page_of(TokenInfoSchema))
+@roles("admin")
 def list_tokens(args):
     return list_page(args, services.list_tokens)
 
@@ -39,6 +41,7 @@ def list_tokens(args):
 @blp.post("/users")
 @blp.arguments(CreateUserSchema)
 @blp.response(201, UserSchema)
+@roles("admin")
 def create_user(data):
     session = get_session()
     return users.user_view(session, users.create_user(session, current_principal(), **data))
@@ -47,6 +50,7 @@ def create_user(data):
 @blp.get("/users")
 @blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, page_of(UserSchema))
+@roles("admin")
 def list_users(args):
     return list_page(args, users.list_users, views=lambda session, rows: [users.user_view(session, u) for u in rows])
 
@@ -54,11 +58,15 @@ def list_users(args):
 @blp.patch("/users/<int:user_id>")
 @blp.arguments(UpdateUserSchema)
 @blp.response(200, UserSchema)
+@roles("admin")
 def update_user(data, user_id):
     session = get_session()
     return users.user_view(session, users.update_user(session, current_principal(), user_id, data))
+
+
 @blp.delete("/tokens/<int:token_id>")
 @blp.response(204)
+@roles("admin")
 def revoke_token(token_id):
     """Revoke a token at once, and every web login made with it (admin)."""
     services.revoke_token(get_session(), current_principal(), token_id)

@@ -11,7 +11,7 @@ from wms.catalog.schemas import (
     UpdateSellerSchema,
     UpdateSkuSchema,
 )
-from wms.http import PageArgsSchema, current_principal, get_session, list_page
+from wms.http import PageArgsSchema, current_principal, get_session, list_page, roles
 from wms.schemas import page_of
 
 blp = Blueprint("catalog", __name__, description="Sellers and their SKUs")
@@ -20,6 +20,7 @@ blp = Blueprint("catalog", __name__, description="Sellers and their SKUs")
 @blp.post("/sellers")
 @blp.arguments(CreateSellerSchema)
 @blp.response(201, SellerSchema)
+@roles("admin")
 def create_seller(data):
     return services.create_seller(get_session(), current_principal(), **data)
 
@@ -34,6 +35,7 @@ def list_sellers(args):
 @blp.patch("/sellers/<code>")
 @blp.arguments(UpdateSellerSchema)
 @blp.response(200, SellerSchema)
+@roles("admin")
 def update_seller(data, code):
     return services.update_seller(get_session(), current_principal(), code, data)
 

@@ -13,7 +13,7 @@ from wms.facility.schemas import (
     LocationsSchema,
     WarehouseSchema,
 )
-from wms.http import PageArgsSchema, current_principal, get_session, list_page
+from wms.http import PageArgsSchema, current_principal, get_session, list_page, roles
 from wms.schemas import page_of
 
 blp = Blueprint("warehouses", __name__, description="Warehouses, layouts and locations")
@@ -22,6 +22,7 @@ blp = Blueprint("warehouses", __name__, description="Warehouses, layouts and loc
 @blp.post("/warehouses")
 @blp.arguments(CreateWarehouseSchema)
 @blp.response(201, WarehouseSchema)
+@roles("admin")
 def create_warehouse(data):
     return services.create_warehouse(get_session(), current_principal(), **data)
 
@@ -42,6 +43,7 @@ def get_warehouse(code):
 @blp.post("/warehouses/<code>/layout")
 @blp.arguments(CreateLayoutSchema)
 @blp.response(201, LayoutSchema)
+@roles("admin")
 def create_layout(data, code):
     session = get_session()
     stations = Stations(**(data.pop("stations") or {}), drop_points_x_mm=tuple(data.pop("drop_points_x_mm")))
@@ -58,6 +60,7 @@ def create_layout(data, code):
 @blp.post("/warehouses/<code>/locations")
 @blp.arguments(CreateLocationsSchema)
 @blp.response(201, LocationsSchema)
+@roles("admin")
 def add_locations(data, code):
     return {"locations": services.add_locations(get_session(), current_principal(), code, data["locations"])}
 

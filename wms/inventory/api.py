@@ -2,7 +2,7 @@
 from flask import current_app
 from flask_smorest import Blueprint
 
-from wms.http import INT64_MAX, current_principal, get_session, list_page
+from wms.http import INT64_MAX, current_principal, get_session, list_page, roles
 from wms.idempotency import requires_idempotency_key
 from wms.inventory import counts, services, tasks, transfers
 from wms.inventory.schemas import (
@@ -169,6 +169,7 @@ def submit_count(data, count_id):
 @blp.post("/counts/<int:count_id>/approve")
 @blp.arguments(ApproveCountSchema)
 @blp.response(200, CountSchema)
+@roles("admin")
 def approve_count(data, count_id):
     session = get_session()
     return count_view(session, counts.approve_count(session, current_principal(), count_id, **data))
