@@ -81,6 +81,8 @@ def _prepare(params: LayoutParams, depot: Point, picks: Sequence[Point]) -> tupl
 
 def _finish(w: _Walk, start: Point, method: str) -> Route:
     w.to(*start)
+    if len(w.points) == 1:  # every pick at the depot: the walk stays there
+        w.points.append(w.points[0])
     return Route(order=w.order, distance_mm=walk_length_mm(w.points), method=method, walk=tuple(w.points))
 
 

@@ -10,9 +10,11 @@ from fulfillment.routing import (
     Route,
     cp_sat_tour,
     held_karp,
+    ils_tour,
     largest_gap_route,
     long_aisle_tour,
     midpoint_route,
+    mip_tour,
     optimal_route,
     ratliff_rosenthal_length,
     return_route,
@@ -154,7 +156,7 @@ def test_a_multi_block_route_is_deterministic_for_a_seed():
     picks = random_picks(p, 25, rng)
     depot = (p.aisle_x(5), front(p))
     first = optimal_route(p, depot, picks, seed=4, time_limit_s=30)
-    assert first.method == "ortools-gls"
+    assert first.method == "ils"
     assert_valid(p, depot, picks, first)
     assert optimal_route(p, depot, picks, seed=4, time_limit_s=30) == first
 
@@ -366,13 +368,13 @@ def test_an_exact_multi_block_route_says_it_is_proven_and_a_heuristic_one_does_n
     for n in (3, 8, 16):
         picks = random_picks(p, n, rng)
         exact = optimal_route(p, depot, picks, exact=True, time_limit_s=10)
-        assert exact.method in ("held-karp", "cp-sat-circuit") and exact.optimal
+        assert exact.method in ("held-karp", "mip-subtour") and exact.optimal
         assert exact.lower_bound_mm == exact.distance_mm
         fast = optimal_route(p, depot, picks)
         if len(set(picks) - {depot}) <= 12:  # small lists are exact anyway
             assert fast.method == "held-karp" and fast.optimal and fast == exact
         else:
-            assert fast.method == "ortools-gls" and not fast.optimal and fast.lower_bound_mm is None
+            assert fast.method == "ils" and not fast.optimal and fast.lower_bound_mm is None
             assert fast.distance_mm >= exact.distance_mm
     assert optimal_route(p, depot, []).optimal
     assert optimal_route(layout(), depot, random_picks(layout(), 5, rng)).optimal  # the single-block program
@@ -386,3 +388,91 @@ def test_a_point_where_an_aisle_left_of_the_first_would_be_is_off_the_network():
     route = optimal_route(p, depot, picks)
     assert route.method != "ratliff-rosenthal"
     assert_valid(p, depot, picks, route)
+
+
+def test_the_subtour_program_and_the_local_search_agree_with_held_karp():
+    p = layout(blocks=2, aisles=6, bays=8)
+    g = Geometry.of(p)
+    rng = random.Random(41)
+    for _ in range(4):
+        nodes = [(p.aisle_x(rng.randint(1, p.aisles)), front(p)), *sorted(set(random_picks(p, 12, rng)))]
+        d = [[travel_distance_mm(g, a, b) for b in nodes] for a in nodes]
+        best, _ = held_karp(d)
+        length, tour, bound, proven = mip_tour(d, time_limit_s=30)
+        assert proven and length == bound == best
+        assert sorted(tour) == list(range(1, len(nodes)))
+        assert length == sum(d[a][b] for a, b in itertools.pairwise([0, *tour, 0]))
+        ils = ils_tour(d, kicks=100, seed=2)
+        assert sorted(ils) == list(range(1, len(nodes)))
+        assert sum(d[a][b] for a, b in itertools.pairwise([0, *ils, 0])) == best
+
+
+def test_the_local_search_improves_a_bad_first_tour_and_is_seeded():
+    p = layout(blocks=3, aisles=8, bays=8)
+    g = Geometry.of(p)
+    rng = random.Random(3)
+    nodes = [(p.aisle_x(1), front(p)), *sorted(set(random_picks(p, 30, rng)))]
+    d = [[travel_distance_mm(g, a, b) for b in nodes] for a in nodes]
+    worst_first = sorted(range(1, len(nodes)), key=lambda i: (i % 2, nodes[i][1], nodes[i][0]))
+
+    def length(tour):
+        return sum(d[a][b] for a, b in itertools.pairwise([0, *tour, 0]))
+
+    descent = ils_tour(d, initial=worst_first, kicks=0)
+    kicked = ils_tour(d, initial=worst_first, kicks=150, seed=5)
+    assert length(kicked) <= length(descent) < length(worst_first)
+    assert ils_tour(d, initial=worst_first, kicks=150, seed=5) == kicked
+    best, _, _, proven = mip_tour(d, time_limit_s=60, initial=kicked)
+    assert proven and length(kicked) >= best
+
+
+def test_an_exact_route_stopped_by_its_time_limit_says_it_is_not_proven():
+    p = layout(blocks=2, aisles=10, bays=20)
+    rng = random.Random(8)
+    depot = (p.aisle_x(1), front(p))
+    picks = random_picks(p, 40, rng)
+    route = optimal_route(p, depot, picks, exact=True, time_limit_s=0.001)
+    assert_valid(p, depot, picks, route)
+    assert route.method == "ils" and not route.optimal
+    assert route.lower_bound_mm is not None and route.lower_bound_mm < route.distance_mm
+
+
+def middle_cross_aisle_cases():
+    """Two or three blocks, picks on aisles and where aisles meet a middle
+    cross aisle (and the front and back ones), the depot at an aisle."""
+    rng = random.Random(314)
+    cases = []
+    for k in range(60):
+        p = layout(blocks=rng.choice([2, 3]), aisles=rng.randint(1, 6), bays=rng.randint(2, 6))
+        cross = p.cross_aisle_ys()
+        depot = (p.aisle_x(rng.randint(1, p.aisles)), front(p))
+        picks = random_picks(p, rng.randint(0, 4), rng)
+        for _ in range(rng.randint(1, 3)):
+            y = rng.choice(cross[1:-1]) if k % 3 else rng.choice(cross)
+            picks.append((p.aisle_x(rng.randint(1, p.aisles)), y))
+        cases.append((p, depot, picks))
+    return cases
+
+
+@pytest.mark.parametrize("name", sorted(HEURISTICS))
+def test_multi_block_heuristics_with_picks_on_a_middle_cross_aisle(name):
+    for p, depot, picks in middle_cross_aisle_cases():
+        route = HEURISTICS[name](p, depot, picks)
+        assert sorted(route.order) == list(range(len(picks)))
+        assert_real_walk(p, depot, picks, route)  # passes every pick, where it stands on the middle cross aisle
+        best = brute_force(p, depot, picks)
+        assert route.distance_mm >= route_length_mm(p, depot, picks, route.order) >= best
+        assert optimal_route(p, depot, picks).distance_mm == best
+
+
+def test_multi_block_heuristics_refuse_a_pick_between_aisles_on_a_middle_cross_aisle():
+    p = layout(blocks=2, aisles=3, bays=4)
+    mid = p.cross_aisle_ys()[1]
+    depot = (p.aisle_x(1), front(p))
+    picks = [(p.aisle_x(2), p.bay_y(1, 3)), (p.aisle_x(2) + 1500, mid)]
+    for h in HEURISTICS.values():
+        with pytest.raises(ValueError, match="pick 1 .* not on an aisle"):
+            h(p, depot, picks)
+    route = optimal_route(p, depot, picks)  # the optimal route takes it
+    assert_valid(p, depot, picks, route)
+    assert route.distance_mm == brute_force(p, depot, picks)
