@@ -51,10 +51,12 @@ from wms.facility.rules import LayoutParams
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 SIZES = {  # the affinity search's evaluation budget grows with the instance; the time limit is a safety net
-    500: dict(layout=LayoutParams(1, 10, 25, 2), train_orders=3000, time_limit_s=120, evaluations=4000, seed=11),
-    5000: dict(layout=LayoutParams(1, 25, 50, 4), train_orders=10000, time_limit_s=240, evaluations=12000, seed=12),
-    20000: dict(layout=LayoutParams(1, 40, 100, 5), train_orders=20000, time_limit_s=300, evaluations=8000,
-                seed=13),
+    500: dict(layout=LayoutParams(1, 10, 25, 2), train_orders=3000, time_limit_s=120, evaluations=4000,
+              orders_per_sku=60, seed=11),
+    5000: dict(layout=LayoutParams(1, 25, 50, 4), train_orders=10000, time_limit_s=240, evaluations=30000,
+               orders_per_sku=20, seed=12),
+    20000: dict(layout=LayoutParams(1, 40, 100, 5), train_orders=20000, time_limit_s=300, evaluations=30000,
+                orders_per_sku=20, seed=13),
 }
 NAMES = ("before", "random", "abc", "coi", "within_aisle", "after")
 BASELINES = ("random", "abc", "coi", "within_aisle")
@@ -77,7 +79,8 @@ def run_cell(size: int, correlated: bool, seed: int, quick: bool) -> dict:
     cfg = SIZES[size]
     spec = Spec(skus=size, layout=cfg["layout"], correlated=correlated, train_orders=cfg["train_orders"],
                 eval_orders=300, seed=cfg["seed"] + seed)
-    problem = generate(spec, time_limit_s=cfg["time_limit_s"], affinity_evaluations=cfg["evaluations"])
+    problem = generate(spec, time_limit_s=cfg["time_limit_s"], affinity_evaluations=cfg["evaluations"],
+                                affinity_orders_per_sku=cfg["orders_per_sku"])
     started = time.perf_counter()
     plan = solve(problem)
     seconds = time.perf_counter() - started
@@ -99,11 +102,14 @@ def run_cell(size: int, correlated: bool, seed: int, quick: bool) -> dict:
         "unplaced": len(plan.unplaced),
     }
     cell["start"] = plan.stats.get("start")
+    cell["plan"] = plan.stats.get("plan")
+    cell["affinity_evaluations"] = plan.stats.get("affinity_evaluations", 0)
     if not quick or size <= 500:
         sample = problem.eval_orders[:100]
         # The same instance planned for waves: start and affinity search scored
         # on the training orders in carts of 30 lines (first come, first served).
         wave_problem = generate(spec, time_limit_s=cfg["time_limit_s"], affinity_evaluations=cfg["evaluations"],
+                                affinity_orders_per_sku=cfg["orders_per_sku"],
                                 batch_units=30)
         wave_plan = solve(wave_problem)
         placements = {**plan.placements, "after_wave_aware": wave_plan.placements["after"]}
@@ -114,12 +120,13 @@ def run_cell(size: int, correlated: bool, seed: int, quick: bool) -> dict:
         cell["waves_best_baseline"] = best_wave
         cell["waves_ours_vs_best_pct"] = round(100 * (waves["after"] / waves[best_wave] - 1), 2)
         cell["waves_wave_aware_vs_best_pct"] = round(100 * (waves["after_wave_aware"] / waves[best_wave] - 1), 2)
-        cell["wave_aware_plan"] = {"start": wave_plan.stats.get("start"),
+        cell["wave_aware_plan"] = {"start": wave_plan.stats.get("plan"),
                                    "affinity_moves": wave_plan.stats.get("affinity_moves", 0),
                                    "seconds": wave_plan.stats["seconds"],
                                    "single_order_walk_m": wave_plan.walk_per_order_m["after"]}
     if correlated and size <= 5000:
         limited = generate(spec, time_limit_s=cfg["time_limit_s"], affinity_evaluations=cfg["evaluations"],
+                                affinity_orders_per_sku=cfg["orders_per_sku"],
                            max_moves=size * 5 // 100)
         partial = solve(limited)
         cell["reslot_5pct"] = {
@@ -128,7 +135,8 @@ def run_cell(size: int, correlated: bool, seed: int, quick: bool) -> dict:
                                          / (plan.cost_before - plan.cost_after), 3),
             "walk_recovered": round((partial.walk_per_order_m["before"] - partial.walk_per_order_m["after"])
                                     / (walk["before"] - walk["after"]), 3),
-            "seconds": partial.stats["seconds"],
+            "seconds": partial.stats["seconds"], "method": partial.stats.get("reslot_method"),
+            "training_walk_m": partial.stats.get("reslot_effort_m"),
         }
     return cell
 
@@ -138,8 +146,8 @@ def print_cell(c: dict) -> None:
     print(f"\n{c['skus']:,} SKUs / {c['locations']:,} locations, {'correlated' if c['correlated'] else 'uncorrelated'}"
           f": assignment {c['seconds_assignment']} s, solved with the affinity search in {c['seconds_solve']} s "
           f"({c['seconds_total']} s with figures), {c['arcs']:,} arcs"
-          f"{' (exact)' if c['exact_flow'] else ' (windowed)'}, start {c['start']}, "
-          f"{c['affinity_moves']} affinity moves")
+          f"{' (exact)' if c['exact_flow'] else ' (windowed)'}, plan {c['plan']}, "
+          f"{c['affinity_moves']} affinity moves of {c['affinity_evaluations']} evaluations")
     print(f"  gap to bound: assignment {c['assignment_gap_pct']}%, final {c['final_gap_pct']}%")
     print("  walk per order (m): " + ", ".join(f"{k} {w[k]:.2f}" for k in NAMES)
           + f"; ours vs best ({c['best_baseline']}) {c['ours_vs_best_pct']:+.2f}%")
@@ -153,7 +161,8 @@ def print_cell(c: dict) -> None:
         r = c["reslot_5pct"]
         print(f"  re-slotting with {r['max_moves']} moves ({r['moves']} used, full plan {r['full_moves']}): "
               f"{100 * r['objective_recovered']:.0f}% of the objective saving, "
-              f"{100 * r['walk_recovered']:.0f}% of the walking saving ({r['seconds']} s)")
+              f"{100 * r['walk_recovered']:.0f}% of the walking saving ({r['seconds']} s; {r['method']} kept, "
+              f"training walk per order {r['training_walk_m']})")
 
 
 def goals(cells: list[dict]) -> dict:

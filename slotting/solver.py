@@ -24,25 +24,46 @@ Constraints (each a restriction of the slots a SKU may take):
   the unconstrained optimum).
 
 Solver:
-1. the capacitated travel-weighted assignment as a min-cost flow (OR-Tools
-   `SimpleMinCostFlow`; exact: the flow polytope is integral). Up to
-   `full_arcs` arcs every eligible (SKU, slot) pair is an arc; beyond, each
-   SKU gets the eligible slots around the rank it takes in the unconstrained
-   optimum (a window of `window` slots on each side), its current slots, and
-   the unplaced arc; `Plan.stats["exact"]` says which.
+1. the capacitated travel-weighted assignment. When faces sorted by picks
+   per face into slots sorted by cost break no constraint, that placement
+   is optimal (it attains the lower bound below) and is taken as is;
+   otherwise a min-cost flow (OR-Tools `SimpleMinCostFlow`; exact: the flow
+   polytope is integral). Up to `full_arcs` arcs every eligible (SKU, slot)
+   pair is an arc; beyond, each SKU gets the eligible slots around the rank
+   it takes in the unconstrained optimum (a window of `window` slots on each
+   side), its current slots, and the unplaced arc; `Plan.stats["exact"]`
+   says which. With `zone_slots`, the flow is split by zone: groups of
+   aisles of about that many slots, each SKU in the group where a greedy
+   placement puts it, one exact flow per group, and a last flow over the
+   slots left free for what a group could not hold.
+   The start: this assignment under each cost model of
+   `horizontal_weights` (the horizontal part of the walk, which the picks
+   of one tour share, weighted 1, 2, 4, 8 against the depth into the
+   aisle), and, without a move budget, the COI and within-aisle placements
+   when they break no constraint; the one whose training tours (plus level
+   penalties) are shortest starts the search. Tours are of single orders,
+   or with `batch_units` of carts of that many lines filled with the
+   training orders first come, first served (picking in waves).
 2. re-slotting: with `max_moves`, each face placed off the SKU's current
    slots costs a price lambda; lambda is bisected until the plan needs at
    most `max_moves` moves (the Lagrangian relaxation of the move budget, so
-   the moves kept are those that save the most walking per move).
+   the moves kept are those that save the most in the objective per move).
+   Next to it, a greedy pass moves SKUs to their slots in the start one at
+   a time, the most walking saved per move on the training tours first
+   (re-measured before each move is taken); `reslot_method` "best" keeps
+   whichever of the two gives the shorter training tours.
 3. affinity: local search that moves a SKU next to the SKUs it is bought
    with (into a free slot, or swapping with a SKU of similar demand), each
    move accepted only if the simulated tours of the training orders that
    contain either SKU get shorter in total (exact Ratliff-Rosenthal tours in
    a single-block layout, nearest neighbour + 2-opt on the exact
    shortest-path distances otherwise) and the travel-weighted objective
-   stays within `affinity_cost_slack` of the assignment's. The most recent
+   stays within `affinity_cost_slack` of the start's. The most recent
    `validation_share` of the orders is held out: the search's moves are
    kept only if those orders' tours get shorter too (no over-fitting).
+
+All figures (cost before and after, baselines, bound) are in the plain
+travel-weighted objective (horizontal weight 1), whichever start won.
 
 Lower bound: the same objective with every side constraint (eligibility,
 capacity fit, groups, moves) dropped: then sorting faces by picks per face
@@ -136,6 +157,9 @@ class Problem:
     seed: int = 0
     affinity: bool = True
     affinity_evaluations: int = 4_000  # deterministic budget; the time limit is a safety net
+    # At most this many multi-line tours (orders or carts) score a SKU's
+    # moves (every single-line one does): fewer is faster and noisier.
+    affinity_orders_per_sku: int = 60
     # The affinity search may raise the travel-weighted objective this much
     # above the assignment's (and never above the current placement's).
     affinity_cost_slack: float = 0.01
@@ -1141,13 +1165,19 @@ def solve(problem: Problem, progress: Callable[[float, str], bool | None] | None
                                        "flow": None, "method": "baseline",
                                        "effort": _units_effort_mm(inst, h, train_units, scorer)})
     chosen = min(candidates, key=lambda c: (len(c["unplaced"]), c.get("effort", 0)))
-    weight = chosen["weight"]
-    homes, unplaced, flow = chosen["homes"], chosen["unplaced"], chosen["flow"]
     inst.cost = plain
     optimal = next((c for c in candidates if c["weight"] == 1.0 and c["method"] != "baseline"), None)
     if optimal is None:
         h, u, f, method = assign()
-        optimal = {"homes": h, "unplaced": u, "flow": f, "method": method}
+        optimal = {"name": "assignment h=1", "weight": 1.0, "homes": h, "unplaced": u, "flow": f,
+                   "method": method}
+    searching = problem.affinity and bool(train_units)
+    if searching and problem.max_moves is None:
+        # The affinity search refines the optimum of the objective (its moves
+        # are priced in it); the other candidates remain the fallback below.
+        chosen = optimal
+    weight = chosen["weight"]
+    homes, unplaced, flow = chosen["homes"], chosen["unplaced"], chosen["flow"]
     lam_used = 0
     reslot: dict = {}
     if problem.max_moves is not None and len(_moves(inst, homes)) > problem.max_moves:
@@ -1212,7 +1242,20 @@ def solve(problem: Problem, progress: Callable[[float, str], bool | None] | None
     if problem.affinity and train_units:
         cap = max(start_cost, min(cost_before, start_cost * (1 + problem.affinity_cost_slack)))
         stats.update(_affinity(inst, homes, masks, deadline, problem.affinity_evaluations, problem.max_moves,
-                               cap, report, train_orders, train_units, val_units, scorer))
+                               cap, report, train_orders, train_units, val_units, scorer,
+                               problem.affinity_orders_per_sku))
+    stats["plan"] = f"{chosen['name']}{' + affinity search' if stats.get('affinity_moves') else ''}"
+    if problem.max_moves is None and train_units and len(candidates) > 1:
+        # Never worse on the training tours than any candidate start (the
+        # COI and within-aisle placements among them when they are feasible).
+        final = _units_effort_mm(inst, homes, train_units, scorer)
+        stats["plan_effort_m"] = round(final / 1000 / len(train_units), 3)
+        alt = min(candidates, key=lambda c: (len(c["unplaced"]), c["effort"]))
+        if (len(alt["unplaced"]), alt["effort"]) < (len(unplaced), final):
+            unplaced = list(alt["unplaced"])
+            homes = _order_faces(inst, {i: js for i, js in alt["homes"].items() if i not in set(unplaced)})
+            stats["plan"] = alt["name"]
+            stats["plan_effort_m"] = round(alt["effort"] / 1000 / len(train_units), 3)
     cost_after = placement_cost(inst, homes)
     lower_bound, _ = inst.sorted_relaxation(set(homes))
     stats["assignment_seconds"] = round(time.monotonic() - started, 3)

@@ -21,6 +21,7 @@ from slotting.solver import (
     _Flow,
     _Instance,
     _sorted_assignment,
+    _tour_units,
     level_penalty_mm,
     placement_cost,
     slot_costs_mm,
@@ -263,3 +264,24 @@ def test_best_reslotting_takes_the_method_with_the_shorter_training_tours():
     plan = solve(problem)
     efforts = plan.stats["reslot_effort_m"]
     assert plan.stats["reslot_method"] == min(efforts, key=lambda k: (efforts[k], k != "lagrangian"))
+
+
+def test_carts_group_orders_first_come_first_served():
+    orders = [[1, 2], [3], [4, 5, 6], [7], [8, 9, 1]]
+    assert _tour_units(orders, None) == orders
+    carts = _tour_units(orders, 4)
+    assert carts == [[1, 2, 3], [4, 5, 6, 7], [8, 9, 1]]
+    assert all(len(c) <= 4 for c in carts)
+
+
+@pytest.mark.parametrize("correlated,batch_units", [(False, None), (True, 30)])
+def test_plan_is_never_worse_than_any_candidate_on_the_training_tours(correlated, batch_units):
+    """The plan walks no more on the training tours (single orders, or
+    carts of 30 lines) than any start it was chosen from, COI and
+    within-aisle among them."""
+    problem = generate(Spec(skus=150, layout=LayoutParams(1, 5, 20, 1), correlated=correlated, train_orders=500,
+                            eval_orders=0, seed=9), affinity_evaluations=300, batch_units=batch_units)
+    plan = solve(problem)
+    efforts = plan.stats["start_effort_m"]
+    assert {"coi", "within_aisle", "assignment h=1", "assignment h=8"} <= set(efforts)
+    assert plan.stats["plan_effort_m"] <= min(efforts.values()) + 1e-3
