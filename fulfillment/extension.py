@@ -49,6 +49,40 @@ def allocate_backorders_command() -> None:
     click.echo(f"{count} backorder(s) allocated")
 
 
+@orders_command.command("stuck")
+@click.option("--hours", type=click.IntRange(min=1), default=None,
+              help="report orders holding stock for longer than this (default WMS_STUCK_ORDER_HOURS, 72)")
+@click.option("--release", is_flag=True, help="cancel them, releasing their reservations through the ledger")
+def stuck_command(hours: int | None, release: bool) -> None:
+    """Orders that reserve or hold stock without shipping for too long: one
+    line each. Exits 1 when any is left standing (for a cron job's alert)."""
+    from datetime import timedelta
+
+    from fulfillment.stuck import release_stuck, stuck_orders
+    from wms.cli import open_session
+    from wms.config import Settings
+    from wms.db import utcnow
+
+    hours = hours or Settings.from_env().stuck_order_hours
+    engine, session = open_session()
+    try:
+        now = utcnow()
+        found = stuck_orders(session, older_than=timedelta(hours=hours), now=now)
+        session.rollback()
+        for order in found:
+            click.echo(f"order {order.id} {order.reference} seller {order.seller} warehouse {order.warehouse or '-'} "
+                       f"{order.status} for {order.age_hours(now):.0f} h: {order.reserved} reserved, "
+                       f"{order.picked} picked")
+        released = release_stuck(session, found) if release and found else 0
+    finally:
+        session.close()
+        engine.dispose()
+    click.echo(f"{len(found)} order(s) holding stock for more than {hours} h"
+               + (f"; {released} cancelled and released" if release else ""))
+    if found and not release:
+        raise SystemExit(1)
+
+
 def register() -> Extension:
     from fulfillment.api import blp
     from fulfillment.demo import demo_orders

@@ -234,6 +234,9 @@ def _register_hooks(app: Flask) -> None:
     from wms import metrics
 
     metrics.init_app(app)  # first: its clock starts before anything else runs
+    from wms import ratelimits
+
+    ratelimits.init_app(app, app.config["WMS_SETTINGS"])  # 429 before any database work
 
     @app.before_request
     def authenticate_request():

@@ -25,6 +25,14 @@ class Settings:
     sqlite_busy_timeout_ms: int = 30_000
     # A web login (server-side session) ends this long after it began.
     web_session_hours: int = 12
+    # Abuse limits (wms.ratelimits): off unless configured (from_env turns
+    # them on); limits in the `limits` notation ("600/minute;20/second").
+    rate_limits: bool = False
+    rate_limit_storage: str | None = None
+    rate_limit_per_token: str = "1200/minute"
+    rate_limit_per_ip: str = "3000/minute"
+    # Orders holding reservations without shipping for this long are reported (`wms check`).
+    stuck_order_hours: int = 72
     # A cycle-count variance larger than this many units waits for an admin.
     count_approval_units: int = 10
     extra: dict = field(default_factory=dict)
@@ -44,6 +52,11 @@ class Settings:
             idempotency_lock_seconds=_int("WMS_IDEMPOTENCY_LOCK_SECONDS", 60),
             sqlite_busy_timeout_ms=_int("WMS_SQLITE_BUSY_TIMEOUT_MS", 30_000),
             web_session_hours=_int("WMS_WEB_SESSION_HOURS", 12),
+            rate_limits=os.environ.get("WMS_RATE_LIMITS", "on").lower() not in ("off", "0", "false", "no"),
+            rate_limit_storage=os.environ.get("WMS_RATE_LIMIT_STORAGE") or None,
+            rate_limit_per_token=os.environ.get("WMS_RATE_LIMIT_PER_TOKEN") or "1200/minute",
+            rate_limit_per_ip=os.environ.get("WMS_RATE_LIMIT_PER_IP") or "3000/minute",
+            stuck_order_hours=_int("WMS_STUCK_ORDER_HOURS", 72),
             count_approval_units=_int("WMS_COUNT_APPROVAL_UNITS", 10),
         )
 
