@@ -3,6 +3,7 @@ from flask_smorest import Blueprint
 
 from fulfillment import orders, picking, queries, waves
 from fulfillment.schemas import (
+    AssignToteSchema,
     ConfirmPickSchema,
     CreateOrderSchema,
     CreateWaveSchema,
@@ -86,6 +87,16 @@ def get_wave(wave_id):
 def get_pick_list(pick_list_id):
     session = get_session()
     return pick_list_view(session, queries.get_pick_list(session, current_principal(), pick_list_id))
+
+
+@blp.post("/pick-lists/<int:pick_list_id>/totes")
+@requires_idempotency_key
+@blp.arguments(AssignToteSchema)
+@blp.response(200, PickListSchema)
+def assign_tote(data, pick_list_id):
+    """Sort while picking: a tote for an order of the list (by default the next one without)."""
+    session = get_session()
+    return pick_list_view(session, picking.assign_tote(session, current_principal(), pick_list_id, **data))
 
 
 @blp.post("/pick-lists/<int:pick_list_id>/picks/<int:seq>/confirm")

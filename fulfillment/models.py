@@ -19,6 +19,9 @@ from wms.auth.principal import Principal
 from wms.db import Base, UTCDateTime, utcnow
 from wms.errors import InvalidState
 
+# Why a pick came up short: the bin was empty, the units there were damaged,
+# or another item was in the bin. A short pick is done only with one of them.
+SHORT_REASONS = ("empty", "damaged", "wrong_item")
 ORDER_STATUSES = ("backordered", "allocated", "picking", "picked", "packed", "shipped", "cancelled")
 # Which status may follow which (None: a new order). Shipped and cancelled are final.
 TRANSITIONS: dict[str | None, frozenset[str]] = {
@@ -155,6 +158,21 @@ class PickList(Base):
     route_method: Mapped[str] = mapped_column(String(50), default="")
 
     picks: Mapped[list[Pick]] = relationship(order_by="Pick.seq", lazy="selectin")
+    # Loaded when asked for: a pick confirmation reads only its order's tote.
+    totes: Mapped[list[PickListTote]] = relationship(order_by="PickListTote.id", lazy="select")
+
+
+class PickListTote(Base):
+    """Sort while picking: the tote (or cart slot) that holds one order's
+    units on a batch pick list, scanned at the start of the list."""
+
+    __tablename__ = "pick_list_totes"
+    __table_args__ = (UniqueConstraint("pick_list_id", "order_id"), UniqueConstraint("pick_list_id", "tote"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pick_list_id: Mapped[int] = mapped_column(ForeignKey("pick_lists.id"), index=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    tote: Mapped[str] = mapped_column(String(32), index=True)
 
 
 class Pick(Base):
@@ -177,6 +195,10 @@ class Pick(Base):
     picked_qty: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(16), default="open")
     picked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A short pick's reason (SHORT_REASONS).
+    short_reason: Mapped[str | None] = mapped_column(String(16))
+    # The tote the units went into (the order's tote on the list when picked).
+    tote: Mapped[str | None] = mapped_column(String(32))
 
 
 class Carton(Base):

@@ -10,13 +10,13 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from fulfillment.bins import choose_bins
-from fulfillment.models import Carton, CartonLine, Order, OrderLine, Pick, PickList
+from fulfillment.models import SHORT_REASONS, Carton, CartonLine, Order, OrderLine, Pick, PickList, PickListTote
 from fulfillment.queries import get_order, get_pick_list, picked_by_lot, storage_stock
 from wms.auth.principal import Principal
 from wms.catalog.models import Sku
 from wms.catalog.services import resolve_barcode, resolve_sku
 from wms.db import transaction, utcnow
-from wms.errors import InvalidState, NotFound, ValidationFailed
+from wms.errors import ConfirmationRequired, Conflict, InvalidState, NotFound, ValidationFailed
 from wms.facility.models import Layout, Location
 from wms.facility.rules import Geometry
 from wms.facility.services import ensure_location, get_location, layout_params, station, virtual_location
@@ -34,18 +34,81 @@ def carts(session: Session, warehouse_id: int) -> Location:
     return ensure_location(session, warehouse_id, CARTS, "pack", near=station(session, warehouse_id, "pack"))
 
 
+# An order's units are in its tote from the first pick until it is packed.
+TOTE_HELD_WHILE = ("allocated", "picking", "picked", "backordered")
+
+
+def assign_tote(session: Session, actor: Principal, pick_list_id: int, *, tote: str,
+                order_id: int | None = None) -> PickList:
+    """Sort while picking: the picker scans a tote for an order of a batch pick
+    list (by default the next order, in route order, that has none), and each
+    of the order's picks then goes into it (recorded on the pick). A tote
+    holds one order: one still holding another order's units (not yet
+    packed) is refused, as is a second tote for an order already picked into."""
+    actor.require("admin", "operator")
+    tote = (tote or "").strip().upper()
+    if not tote or len(tote) > 32:
+        raise ValidationFailed(tote="scan a tote label (1 to 32 characters)")
+    with transaction(session):
+        pick_list = get_pick_list(session, actor, pick_list_id, for_update=True)
+        if pick_list.status != "open":
+            raise InvalidState(f"pick list {pick_list.id} is {pick_list.status}")
+        orders = list(dict.fromkeys(p.order_id for p in pick_list.picks))
+        having = {t.order_id: t for t in pick_list.totes}
+        if order_id is None:
+            order_id = next((o for o in orders if o not in having), None)
+            if order_id is None:
+                raise InvalidState(f"every order of pick list {pick_list.id} has its tote")
+        elif order_id not in orders:
+            raise ValidationFailed(order_id=f"order {order_id} is not on pick list {pick_list.id}")
+        same = next((t for t in pick_list.totes if t.tote == tote), None)
+        if same is not None and same.order_id != order_id:
+            raise Conflict(f"tote {tote} is already order {_reference(session, same.order_id)}'s on this list",
+                           {"tote": "already used on this list"})
+        busy = session.scalar(
+            select(PickListTote).join(Order, Order.id == PickListTote.order_id)
+            .join(PickList, PickList.id == PickListTote.pick_list_id)
+            .where(PickListTote.tote == tote, PickListTote.pick_list_id != pick_list.id,
+                   PickList.warehouse_id == pick_list.warehouse_id, Order.status.in_(TOTE_HELD_WHILE)))
+        if busy is not None:
+            raise Conflict(f"tote {tote} still holds order {_reference(session, busy.order_id)} "
+                           f"(pick list {busy.pick_list_id}): pack it first", {"tote": "in use"})
+        current = having.get(order_id)
+        if current is not None and current.tote != tote:
+            if any(p.order_id == order_id and p.status != "open" for p in pick_list.picks):
+                raise InvalidState(f"order {_reference(session, order_id)} is already picked into tote "
+                                   f"{current.tote}", {"tote": f"keep {current.tote}"})
+            current.tote = tote
+        elif current is None:
+            session.add(PickListTote(pick_list_id=pick_list.id, order_id=order_id, tote=tote))
+        session.flush()
+        session.expire(pick_list, ["totes"])
+        return pick_list
+
+
+def _reference(session: Session, order_id: int) -> str:
+    return session.scalar(select(Order.reference).where(Order.id == order_id))
+
+
 def confirm_pick(
     session: Session, actor: Principal, pick_list_id: int, seq: int, *, location: str, qty: int,
-    barcode: str | None = None, sku: int | str | None = None,
+    barcode: str | None = None, sku: int | str | None = None, short_reason: str | None = None,
 ) -> PickList:
     """The picker scanned the bin and the item and says how many were taken.
-    Fewer than asked is a short pick: recorded, a count task raised for the
-    bin, and the rest re-allocated from another bin or backordered."""
+    Fewer than asked is a short pick: asked about (ConfirmationRequired
+    `short_pick`) until a reason from SHORT_REASONS comes with it, then
+    recorded with that reason, a count task raised for the bin, and the rest
+    re-allocated from another bin or backordered. Nothing taken (qty 0) needs
+    no item scan: there may be nothing there to scan."""
     actor.require("admin", "operator")
     if qty < 0:
         raise ValidationFailed(qty="must not be negative")
-    if (barcode is None) == (sku is None):
+    if barcode is not None and sku is not None:
         raise ValidationFailed(barcode="send either barcode or sku")
+    if barcode is None and sku is None and qty > 0:
+        raise ValidationFailed(barcode="scan the item taken (or send its sku)")
+    if short_reason is not None and short_reason not in SHORT_REASONS:
+        raise ValidationFailed(short_reason=f"one of {', '.join(SHORT_REASONS)}")
     with transaction(session):
         found = get_pick_list(session, actor, pick_list_id)
         pick = next((p for p in found.picks if p.seq == seq), None)
@@ -64,14 +127,20 @@ def confirm_pick(
             raise ValidationFailed(location=f"wrong location: this pick is at {bin_.code}, not {scanned.code}")
         order = session.get(Order, pick.order_id)
         scope = Principal(role="seller", seller_id=order.seller_id)
-        item = resolve_barcode(session, scope, barcode, seller_id=order.seller_id) if barcode is not None \
-            else resolve_sku(session, scope, sku)
-        if item.id != pick.sku_id:
-            expected = session.get(Sku, pick.sku_id)
-            raise ValidationFailed(errors={"barcode" if barcode is not None else "sku":
-                                           f"wrong item: this pick is {expected.code}, not {item.code}"})
+        if barcode is not None or sku is not None:
+            item = resolve_barcode(session, scope, barcode, seller_id=order.seller_id) if barcode is not None \
+                else resolve_sku(session, scope, sku)
+            if item.id != pick.sku_id:
+                expected = session.get(Sku, pick.sku_id)
+                raise ValidationFailed(errors={"barcode" if barcode is not None else "sku":
+                                               f"wrong item: this pick is {expected.code}, not {item.code}"})
         if qty > pick.qty:
             raise ValidationFailed(qty=f"this pick asks for {pick.qty}; put the other {qty - pick.qty} back")
+        if qty < pick.qty and short_reason is None:
+            expected = session.get(Sku, pick.sku_id)
+            raise ConfirmationRequired(
+                "short_pick", f"taking {qty} of {pick.qty} × {expected.code} from {bin_.code} is a short pick",
+                {"short_reason": f"say why to confirm it: one of {', '.join(SHORT_REASONS)}"})
         line = session.get(OrderLine, pick.order_line_id)
         if qty:
             post_movement(
@@ -84,6 +153,9 @@ def confirm_pick(
         pick.picked_qty = qty
         pick.picked_at = utcnow()
         pick.status = "picked" if qty == pick.qty else "short"
+        pick.tote = session.scalar(select(PickListTote.tote).where(
+            PickListTote.pick_list_id == pick_list.id, PickListTote.order_id == pick.order_id)) if qty else None
+        pick.short_reason = short_reason if qty < pick.qty else None
         line.picked_qty += qty
         if qty < pick.qty:
             _handle_short(session, actor, pick_list, pick, line, order, bin_, pick.qty - qty)
@@ -99,7 +171,7 @@ def _handle_short(session, actor, pick_list, pick, line, order, bin_, short: int
     # The bin held less than the ledger says: inventory counts it.
     raise_count(session, warehouse_id=pick_list.warehouse_id, location_id=bin_.id, sku_id=line.sku_id,
                 owner_id=line.owner_id, lot=pick.lot, qty=short, source_type="short_pick", source_id=pick.id,
-                note=f"short pick {pick_list.id}/{pick.seq}")
+                note=f"short pick {pick_list.id}/{pick.seq}: {pick.short_reason}")
     layout = session.scalar(select(Layout).where(Layout.warehouse_id == pick_list.warehouse_id))
     pack = station(session, pick_list.warehouse_id, "pack")
     geometry = Geometry.of(layout_params(layout)) if layout else Geometry()

@@ -1,6 +1,6 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from fulfillment.models import ORDER_STATUSES
+from fulfillment.models import ORDER_STATUSES, SHORT_REASONS
 from wms.http import PageArgsSchema
 from wms.schemas import ChannelId, Code, Qty, SkuRef, Timestamp
 
@@ -90,7 +90,22 @@ class PickSchema(Schema):
     qty = fields.Integer()
     picked_qty = fields.Integer()
     status = fields.String()
+    short_reason = fields.String(allow_none=True)
     order_id = fields.Integer()
+    order_reference = fields.String()
+    tote = fields.String(allow_none=True, metadata={"description": "the order's tote: where the units go (or went)"})
+
+
+class PickListToteSchema(Schema):
+    order_id = fields.Integer()
+    order_reference = fields.String()
+    tote = fields.String(allow_none=True)
+
+
+class AssignToteSchema(Schema):
+    tote = Code(32, required=True, metadata={"description": "the scanned tote (or cart slot) label"})
+    order_id = fields.Integer(strict=True, load_default=None, validate=validate.Range(min=1, max=2**31 - 1),
+                              metadata={"description": "default: the next order (route order) without a tote"})
 
 
 class PickListSchema(Schema):
@@ -101,6 +116,7 @@ class PickListSchema(Schema):
     s_shape_distance_m = fields.Float()
     largest_gap_distance_m = fields.Float()
     route_method = fields.String()
+    totes = fields.List(fields.Nested(PickListToteSchema))
     picks = fields.List(fields.Nested(PickSchema))
 
 
@@ -124,11 +140,16 @@ class ConfirmPickSchema(Schema):
     barcode = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
     sku = SkuRef(load_default=None)
     qty = fields.Integer(strict=True, required=True, validate=validate.Range(min=0, max=1_000_000))
+    short_reason = fields.String(load_default=None, validate=validate.OneOf(SHORT_REASONS), metadata={
+        "description": "why fewer than asked were taken; a short pick without it is 409 short_pick"})
 
     @validates_schema
     def _one_item(self, data, **_):
-        if (data.get("barcode") is None) == (data.get("sku") is None):
+        if data.get("barcode") is not None and data.get("sku") is not None:
             raise ValidationError("send either barcode or sku", "barcode")
+        if data.get("barcode") is None and data.get("sku") is None and data.get("qty"):
+            raise ValidationError("scan the item taken (or send its sku); only nothing taken needs no item",
+                                  "barcode")
 
 
 class CartonLineInSchema(Schema):

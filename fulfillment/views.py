@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from fulfillment.models import Order, OrderEvent, PickList, Wave
+from fulfillment.models import Order, OrderEvent, PickList, PickListTote, Wave
 from wms.catalog.models import Seller, Sku
 from wms.db import codes_of
 from wms.facility.models import Location, Warehouse
@@ -71,15 +71,34 @@ def pick_list_views(session: Session, pick_lists: list[PickList]) -> list[dict]:
     picks = [p for pl in pick_lists for p in pl.picks]
     locations = codes_of(session, Location, {p.location_id for p in picks})
     skus = codes_of(session, Sku, {p.sku_id for p in picks})
+    # Each order's reference and its tote on each list, in one query.
+    references: dict[int, str] = {}
+    totes: dict[tuple[int, int], str] = {}
+    order_ids = {p.order_id for p in picks}
+    if order_ids:
+        for order_id, reference, list_id, tote in session.execute(
+                select(Order.id, Order.reference, PickListTote.pick_list_id, PickListTote.tote)
+                .outerjoin(PickListTote, and_(PickListTote.order_id == Order.id,
+                                              PickListTote.pick_list_id.in_([pl.id for pl in pick_lists])))
+                .where(Order.id.in_(order_ids))):
+            references[order_id] = reference
+            if tote is not None:
+                totes[(list_id, order_id)] = tote
     return [
         {
             "id": pl.id, "wave_id": pl.wave_id, "status": pl.status,
+            # Sort while picking: each order of the list, in route order, and its tote.
+            "totes": [{"order_id": o, "order_reference": references[o], "tote": totes.get((pl.id, o))}
+                      for o in dict.fromkeys(p.order_id for p in pl.picks)],
             "distance_m": pl.distance_mm / 1000, "s_shape_distance_m": pl.s_shape_mm / 1000,
             "largest_gap_distance_m": pl.largest_gap_mm / 1000, "route_method": pl.route_method,
             "picks": [
                 {"seq": p.seq, "location": locations[p.location_id], "sku": skus[p.sku_id], "sku_id": p.sku_id,
                  "lot": p.lot or None, "qty": p.qty, "picked_qty": p.picked_qty, "status": p.status,
-                 "order_id": p.order_id}
+                 "short_reason": p.short_reason, "order_id": p.order_id,
+                 "order_reference": references[p.order_id],
+                 # Where its units go (open) or went (done): the order's tote.
+                 "tote": p.tote if p.status != "open" else totes.get((pl.id, p.order_id))}
                 for p in pl.picks
             ],
         }

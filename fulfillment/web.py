@@ -9,13 +9,15 @@ from __future__ import annotations
 from flask import redirect, request, url_for
 from flask_babel import gettext as _
 from marshmallow import fields
+from werkzeug.datastructures import MultiDict
 
 from fulfillment import portal, wave_pages
-from fulfillment.picking import confirm_pick
+from fulfillment.models import SHORT_REASONS
+from fulfillment.picking import assign_tote, confirm_pick
 from fulfillment.queries import get_pick_list
 from fulfillment.schemas import ConfirmPickSchema
 from fulfillment.views import pick_list_view
-from wms.errors import DomainError, ValidationFailed
+from wms.errors import ConfirmationRequired, DomainError, ValidationFailed
 from wms.idempotency import form_idempotency_key
 from wms.web.blueprints import screens_blueprint
 from wms.web.forms import FormSchema, load_form
@@ -47,37 +49,90 @@ def pick_start():
     return redirect(url_for("fulfillment_web.pick_screen", pick_list_id=int(number)))
 
 
+# The short-pick reasons as the screen offers them, one tap each.
+SHORT_REASON_LABELS = dict(zip(SHORT_REASONS, (N_("The bin is empty"), N_("The units here are damaged"),
+                                               N_("Another item is in the bin")), strict=True))
+
+
+def needs_totes(pick_list: dict) -> bool:
+    """A batch list (several orders) is sorted into totes: one scanned per
+    order before its first pick."""
+    return (pick_list["status"] == "open" and len(pick_list["totes"]) > 1
+            and any(t["tote"] is None for t in pick_list["totes"])
+            and all(p["status"] == "open" for p in pick_list["picks"]))
+
+
 @bp.get("/pick/<int:pick_list_id>")
 def pick_screen(pick_list_id: int, *, error: DomainError | None = None, form=None, focus: str = "location"):
     pick_list = pick_list_view(db(), get_pick_list(db(), principal(), pick_list_id))
+    if needs_totes(pick_list):
+        return totes_screen(pick_list, error=error)
     following = next((p for p in pick_list["picks"] if p["status"] == "open"), None)
+    form = form or {}
+    doubt = None
+    if isinstance(error, ConfirmationRequired) and error.code == "short_pick":
+        # A short pick is asked about: the same values again, with a reason.
+        doubt = {"values": {name: form.get(name) for name in ("seq", "location", "barcode", "qty")
+                            if form.get(name)},
+                 "reasons": SHORT_REASON_LABELS}
+        form = {}
     return render("fulfillment/pick.html", error.status if error else 200, error=error, pick_list=pick_list,
-                  pick=following, form=form or {}, focus=focus)
+                  pick=following, form=form, focus=focus, doubt=doubt)
+
+
+def totes_screen(pick_list: dict, *, error: DomainError | None = None):
+    waiting = [t for t in pick_list["totes"] if t["tote"] is None]
+    return render("fulfillment/pick_totes.html", error.status if error else 200, error=error,
+                  pick_list=pick_list, next_order=waiting[0] if waiting else None)
+
+
+@bp.post("/pick/<int:pick_list_id>/totes")
+@form_idempotency_key
+def tote(pick_list_id: int):
+    """One tote scanned for the next order of the list without one."""
+    try:
+        view = pick_list_view(db(), assign_tote(db(), principal(), pick_list_id,
+                                                tote=request.form.get("tote", "")))
+    except DomainError as error:
+        return totes_screen(pick_list_view(db(), get_pick_list(db(), principal(), pick_list_id)), error=error)
+    scanned = request.form.get("tote", "").strip().upper()
+    latest = next(t for t in view["totes"] if t["tote"] == scanned)
+    text = _("Tote %(tote)s is for order %(order)s.", tote=latest["tote"], order=latest["order_reference"])
+    if not needs_totes(view):
+        text += " " + _("Every order has its tote: start picking.")
+    return done("fulfillment_web.pick_screen", text, pick_list_id=pick_list_id)
 
 
 @bp.post("/pick/<int:pick_list_id>")
 @form_idempotency_key
 def pick(pick_list_id: int):
-    form = request.form
-    if form.get("location", "").strip() and not form.get("barcode", "").strip():
+    form = request.form.to_dict()
+    if form.get("empty"):
+        # "Bin empty": nothing taken, nothing to scan.
+        form.update(qty="0", barcode="")
+    elif form.get("location", "").strip() and not form.get("barcode", "").strip() \
+            and form.get("qty", "").strip() != "0":
         # Without JavaScript, Enter after the bin sends the form: ask for the item.
         return pick_screen(pick_list_id, form=form, focus="barcode")
     try:
-        data = load_form(PICK_FORM, form)
+        data = load_form(PICK_FORM, MultiDict(form))
         seq = data.pop("seq")
         view = pick_list_view(db(), confirm_pick(db(), principal(), pick_list_id, seq, **data))
     except DomainError as error:
         if "location" in error.errors:
             # Wrong bin: the item scanned there does not count either; scan both again.
-            return pick_screen(pick_list_id, error=error, form={**form.to_dict(), "barcode": ""})
+            return pick_screen(pick_list_id, error=error, form={**form, "barcode": ""})
         return pick_screen(pick_list_id, error=error, form=form,
                            focus="barcode" if "barcode" in error.errors else "location")
     p = next(p for p in view["picks"] if p["seq"] == seq)
     if p["status"] == "short":
-        text = _("Short pick: took %(taken)s of %(qty)s × %(sku)s from %(bin)s.", taken=p["picked_qty"], qty=p["qty"],
+        text = _("Short pick (%(reason)s): took %(taken)s of %(qty)s × %(sku)s from %(bin)s.",
+                 reason=_(SHORT_REASON_LABELS[p["short_reason"]]).lower(), taken=p["picked_qty"], qty=p["qty"],
                  sku=p["sku"], bin=p["location"])
     else:
         text = _("Picked %(qty)s × %(sku)s from %(bin)s.", qty=p["picked_qty"], sku=p["sku"], bin=p["location"])
+    if p["tote"] and p["picked_qty"]:
+        text += " " + _("Put them in tote %(tote)s.", tote=p["tote"])
     if view["status"] == "done":
         text += " " + _("Pick list done: take the cart to packing.")
     return done("fulfillment_web.pick_screen", text, pick_list_id=pick_list_id)

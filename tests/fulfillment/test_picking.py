@@ -183,7 +183,8 @@ def test_a_short_pick_raises_a_count_and_takes_the_rest_from_another_bin(apis, w
     [pick_list] = wave["pick_lists"]
     assert [(p["seq"], p["location"], p["qty"]) for p in pick_list["picks"]] == [(1, "A01-01-1", 8)]
 
-    after_short = ok(confirm(apis.wh1_operator, pick_list["id"], 1, location="A01-01-1", barcode="BA-1", qty=5))
+    after_short = ok(confirm(apis.wh1_operator, pick_list["id"], 1, location="A01-01-1", barcode="BA-1", qty=5,
+                             short_reason="empty"))
 
     assert [(p["seq"], p["location"], p["qty"], p["picked_qty"], p["status"]) for p in after_short["picks"]] == [
         (1, "A01-01-1", 8, 5, "short"),
@@ -210,7 +211,8 @@ def test_the_cycle_count_of_a_short_picked_bin_posts_the_loss_and_closes_the_cou
     put_stock(session, world.wh1, "A02-05-1", world.skus_a[0], 6)
     place(apis.acme, ("A-1", 8))
     [pick_list] = plan(apis.wh1_operator)["pick_lists"]
-    ok(confirm(apis.wh1_operator, pick_list["id"], 1, location="A01-01-1", barcode="BA-1", qty=5))
+    ok(confirm(apis.wh1_operator, pick_list["id"], 1, location="A01-01-1", barcode="BA-1", qty=5,
+                             short_reason="empty"))
     [count] = ok(apis.wh1_operator.get("/counts", query_string={"status": "open"}))["items"]
     assert count["locations"] == ["A01-01-1"]
 
@@ -227,7 +229,8 @@ def test_a_short_pick_with_no_other_stock_releases_the_rest_and_backorders_the_o
     wave = plan(apis.wh1_operator)
     [pick_list] = wave["pick_lists"]
 
-    after_short = ok(confirm(apis.wh1_operator, pick_list["id"], 1, location="A01-01-1", barcode="BA-1", qty=6))
+    after_short = ok(confirm(apis.wh1_operator, pick_list["id"], 1, location="A01-01-1", barcode="BA-1", qty=6,
+                             short_reason="empty"))
 
     assert [(p["seq"], p["status"], p["picked_qty"]) for p in after_short["picks"]] == [(1, "short", 6)]
     assert after_short["status"] == "done"
@@ -244,7 +247,8 @@ def test_a_short_pick_with_no_other_stock_releases_the_rest_and_backorders_the_o
 def test_a_short_picked_backorder_is_finished_once_stock_arrives(apis):
     order = place(apis.acme, ("A-1", 10))
     [pick_list] = plan(apis.wh1_operator)["pick_lists"]
-    ok(confirm(apis.wh1_operator, pick_list["id"], 1, location="A01-01-1", barcode="BA-1", qty=6))
+    ok(confirm(apis.wh1_operator, pick_list["id"], 1, location="A01-01-1", barcode="BA-1", qty=6,
+                             short_reason="empty"))
     # the count finds the bin empty, and new stock is found elsewhere
     ok(apis.wh1_operator.post("/adjustments", json={"warehouse": "WH1", "location": "A01-01-1", "sku": "A-1",
                                                     "seller": "ACME", "qty": -4, "reason": "count"}), 201)
@@ -269,10 +273,47 @@ def test_a_short_picked_backorder_is_finished_once_stock_arrives(apis):
 def test_a_pick_confirmed_with_nothing_found_is_a_short_pick_of_all_of_it(apis, session, picking):
     before = movement_count(session, "pick")
 
-    after = ok(confirm(apis.wh1_operator, picking["pick_list"]["id"], 1, location="A01-01-1", barcode="BA-1", qty=0))
+    after = ok(confirm(apis.wh1_operator, picking["pick_list"]["id"], 1, location="A01-01-1", barcode="BA-1", qty=0,
+                       short_reason="empty"))
 
     assert movement_count(session, "pick") == before  # nothing moved
     assert after["picks"][0]["status"] == "short"
     assert len(count_tasks(apis.wh1_operator)) == 1
     assert get_order(apis.acme, picking["order"]["id"])["status"] == "backordered"
     assert stock_of(apis.acme, "WH1", "A-1") == buckets(sellable=10)
+
+
+def test_a_short_pick_without_a_reason_is_asked_about_and_changes_nothing(apis, session, picking):
+    before = movement_count(session, "pick")
+
+    response = confirm(apis.wh1_operator, picking["pick_list"]["id"], 1, location="A01-01-1", barcode="BA-1", qty=1)
+
+    assert response.status_code == 409 and response.mimetype == "application/problem+json"
+    body = response.get_json()
+    assert body["code"] == "short_pick" and "short_reason" in body["errors"]
+
+    assert "taking 1 of 3 × A-1 from A01-01-1 is a short pick" in body["detail"]
+    assert movement_count(session, "pick") == before
+    assert pick_list_of(apis.wh1_operator, picking["pick_list"]["id"])["picks"][0]["status"] == "open"
+    assert count_tasks(apis.wh1_operator) == []
+
+
+def test_an_empty_bin_is_short_picked_without_an_item_scan_and_its_reason_recorded(apis, session, picking):
+    after = ok(confirm(apis.wh1_operator, picking["pick_list"]["id"], 1, location="A01-01-1", qty=0,
+                       short_reason="empty"))
+
+    assert (after["picks"][0]["status"], after["picks"][0]["short_reason"]) == ("short", "empty")
+    [count] = count_tasks(apis.wh1_operator)
+    assert count["from_location"] == "A01-01-1"
+
+
+def test_taking_units_needs_the_item_and_a_reason_must_be_known(apis, session, picking):
+    pick_list_id = picking["pick_list"]["id"]
+    before = movement_count(session, "pick")
+
+    assert_problem(confirm(apis.wh1_operator, pick_list_id, 1, location="A01-01-1", qty=3), 422,
+                   "validation_error", "barcode")
+    assert_problem(confirm(apis.wh1_operator, pick_list_id, 1, location="A01-01-1", qty=0, short_reason="lazy"),
+                   422, "validation_error", "short_reason")
+
+    assert movement_count(session, "pick") == before

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from tests.web.conftest import (
+    forms_of,
     message_of,
     movement_count,
     new_order,
@@ -104,17 +105,65 @@ def test_the_bin_alone_asks_for_the_item_next(screen, tokens, session, pick_list
     assert on_hand(session, "WH1", "CARTS") == {}
 
 
-def test_a_short_pick_is_allowed_and_said(screen, tokens, session, pick_list):
+def test_a_short_pick_is_asked_about_and_done_with_the_tapped_reason(screen, tokens, session, pick_list):
+    browser = screen(tokens.wh1_operator)
+    before = movement_count(session)
+
+    asked = browser.submit(f"/pick/{pick_list['id']}", location="A01-01-1", barcode="BA-1", qty=1)
+
+    assert asked.status_code == 409
+    assert message_of(asked).startswith("warn: Taking 1 of 3 × A-1 from A01-01-1 is a short pick")
+    assert movement_count(session) == before
+    reasons = [f for f in forms_of(asked.get_data(as_text=True)) if f.fields.get("qty") == "1"]
+    assert len(reasons) == 3  # one form per reason, each carrying the scan again
+    done = browser.client.post(reasons[1].action, data={**reasons[1].fields, "short_reason": "damaged"})
+
+    assert message_of(browser.follow(done)).startswith(
+        "ok: Short pick (the units here are damaged): took 1 of 3 × A-1 from A01-01-1.")
+    assert on_hand(session, "WH1", "CARTS") == {"A-1": 1}
+    assert [(p["status"], p["short_reason"]) for p in pick_list_of(session, pick_list["id"])["picks"]] == [
+        ("short", "damaged")]
+
+
+def test_bin_empty_needs_no_item_scan_but_a_confirmation(screen, tokens, session, pick_list):
     browser = screen(tokens.wh1_operator)
 
-    done = browser.submit(f"/pick/{pick_list['id']}", location="A01-01-1", barcode="BA-1", qty=1)
+    asked = browser.submit(f"/pick/{pick_list['id']}", location="A01-01-1", empty="1")
 
-    assert message_of(browser.follow(done)).startswith("ok: Short pick: took 1 of 3 × A-1 from A01-01-1.")
-    assert on_hand(session, "WH1", "CARTS") == {"A-1": 1}
-    assert pick_list_of(session, pick_list["id"])["picks"][0]["status"] == "short"
+    assert asked.status_code == 409
+    assert message_of(asked).startswith("warn: Taking 0 of 3 × A-1 from A01-01-1 is a short pick")
+    assert pick_list_of(session, pick_list["id"])["picks"][0]["status"] == "open"
+    [empty] = [f for f in forms_of(asked.get_data(as_text=True)) if f.fields.get("qty") == "0"][:1]
+    done = browser.client.post(empty.action, data={**empty.fields, "short_reason": "empty"})
+    assert message_of(browser.follow(done)).startswith("ok: Short pick (the bin is empty): took 0 of 3 × A-1")
+    assert on_hand(session, "WH1", "A01-01-1") == {"A-1": 10}
+    assert pick_list_of(session, pick_list["id"])["picks"][0]["short_reason"] == "empty"
 
 
 def test_another_warehouses_pick_list_is_not_found(screen, tokens, session, pick_list):
     browser = screen(tokens.wh2_operator)
 
     assert browser.get(f"/pick/{pick_list['id']}").status_code == 404
+
+
+def test_a_batch_list_asks_for_one_tote_per_order_before_the_first_pick(screen, tokens, session, world):
+    from tests.factories import put_stock
+
+    put_stock(session, world.wh1, "A02-01-1", world.skus_a[1], 4)
+    session.commit()
+    new_order(session, reference="SO-1")
+    new_order(session, reference="SO-2", lines=[{"sku": "A-2", "qty": 1}])
+    pick_list = new_pick_list(session)
+    browser = screen(tokens.wh1_operator)
+
+    first = browser.get(f"/pick/{pick_list['id']}")
+    assert "Scan a tote" in text_of(first.get_data(as_text=True))
+    browser.follow(browser.send(browser.form(first), tote="T-1"))
+    wrong = browser.submit(f"/pick/{pick_list['id']}", tote="T-1")
+    assert wrong.status_code == 409
+    assert "already order" in message_of(wrong)
+    ready = browser.follow(browser.submit(f"/pick/{pick_list['id']}", tote="T-2"))
+
+    assert message_of(ready).endswith("Every order has its tote: start picking.")
+    assert 'id="put-tote">T-1</p>' in ready.get_data(as_text=True)
+    assert [t["tote"] for t in pick_list_of(session, pick_list["id"])["totes"]] == ["T-1", "T-2"]
