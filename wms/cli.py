@@ -147,6 +147,40 @@ def check() -> None:
     click.echo("ledger check clean")
 
 
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False))
+def backup(path: str) -> None:
+    """Write a consistent backup of the database to PATH (pg_dump's custom
+    format on PostgreSQL, SQLite's online backup on SQLite), while it runs."""
+    from wms.backup import BackupError
+    from wms.backup import backup as make_backup
+
+    try:
+        written = make_backup(Settings.from_env().database_url, path)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"backup written to {written} ({written.stat().st_size} bytes)")
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--yes", is_flag=True, help="replace the database's content without asking")
+def restore(path: str, yes: bool) -> None:
+    """Replace the database's content by the backup at PATH (stop the
+    application first), then run `wms check`."""
+    from wms.backup import BackupError
+    from wms.backup import restore as restore_backup
+
+    url = Settings.from_env().database_url
+    if not yes:
+        click.confirm(f"Replace everything in {url.split('@')[-1]} by {path}?", abort=True)
+    try:
+        restore_backup(url, path)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"restored from {path}: now run `wms check`")
+
+
 @main.group()
 def repair() -> None:
     """Repair data that `wms check` reports."""
