@@ -231,7 +231,7 @@ def _register_blueprints(api: Api, extensions) -> None:
 
 
 def _register_hooks(app: Flask) -> None:
-    from wms import metrics
+    from wms import metrics, row_security
 
     metrics.init_app(app)  # first: its clock starts before anything else runs
     from wms import ratelimits
@@ -245,6 +245,7 @@ def _register_hooks(app: Flask) -> None:
         header = request.headers.get("Authorization", "")
         raw = header[7:].strip() if header[:7].lower() == "bearer " else None
         g.principal = authenticate(get_session(), raw)
+        row_security.enter(get_session(), g.principal)
         return None
 
     app.before_request(check_declared_roles)  # authorization before validation: 403 before any 422

@@ -17,7 +17,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from wms import idempotency
+from wms import idempotency, row_security
 from wms.auth import web_sessions
 from wms.db import rollback as rollback_session
 from wms.errors import BadRequest, DomainError, IdempotencyKeyInUse, IdempotencyKeyReused, Unauthenticated
@@ -51,6 +51,7 @@ def before_request():
         except Unauthenticated as error:
             session.clear()
             return redirect(url_for("web.login", **notice(_("Logged out: %(reason)s.", reason=error.detail), "error")))
+        row_security.enter(get_session(), g.principal)
     if request.method == "POST":
         check_csrf()
     if "principal" not in g:
