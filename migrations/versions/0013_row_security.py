@@ -6,13 +6,13 @@ switch to per transaction, sees only the rows of its seller (app.seller_id)
 or of its warehouses (app.warehouse_ids). Every other role is unaffected
 (the policy "unscoped"). On SQLite this migration does nothing.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 """
 from alembic import op
 
-revision = '0012'
-down_revision = '0011'
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
