@@ -1,7 +1,7 @@
 """PostgreSQL row-level security: a second wall behind the services' scoped
 queries (issue 13, item 10).
 
-Migration 0013 enables row-level security on the tables that carry an owner
+Migration 0015 enables row-level security on the tables that carry an owner
 (a seller: ``seller_id`` / ``owner_id``; a warehouse: ``warehouse_id``) and
 creates the role ``quayside_scoped`` (no login, no BYPASSRLS). Its policies
 apply to that role only:

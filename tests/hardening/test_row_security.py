@@ -1,5 +1,5 @@
 """Issue 13 item 10: PostgreSQL row-level security, the second wall behind
-the services' scoped queries (wms/row_security.py, migration 0013).
+the services' scoped queries (wms/row_security.py, migration 0015).
 
 A query that forgets its owner filter, run in a seller's or an operator's
 request, still returns nothing of another seller or warehouse; writing a

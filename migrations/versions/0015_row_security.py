@@ -6,13 +6,13 @@ switch to per transaction, sees only the rows of its seller (app.seller_id)
 or of its warehouses (app.warehouse_ids). Every other role is unaffected
 (the policy "unscoped"). On SQLite this migration does nothing.
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0015
+Revises: 0014
 """
 from alembic import op
 
-revision = '0013'
-down_revision = '0012'
+revision = '0015'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
