@@ -10,16 +10,23 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from fulfillment.bins import choose_bins
-from fulfillment.models import SHORT_REASONS, Carton, CartonLine, Order, OrderLine, Pick, PickList, PickListTote
+from fulfillment.models import SHORT_REASONS, Carton, CartonLine, Order, Pick, PickList, PickListTote
 from fulfillment.queries import get_order, get_pick_list, picked_by_lot, storage_stock
 from wms.auth.principal import Principal
 from wms.catalog.models import Sku
-from wms.catalog.services import resolve_barcode, resolve_sku
+from wms.catalog.services import barcode_sku_id, resolve_barcode, resolve_sku
 from wms.db import transaction, utcnow
 from wms.errors import ConfirmationRequired, Conflict, InvalidState, NotFound, ValidationFailed
 from wms.facility.models import Layout, Location
 from wms.facility.rules import Geometry
-from wms.facility.services import ensure_location, get_location, layout_params, station, virtual_location
+from wms.facility.services import (
+    ensure_location,
+    layout_params,
+    location_ref,
+    location_ref_by_id,
+    station,
+    virtual_location,
+)
 from wms.inventory.counts import raise_count
 from wms.inventory.tasks import create_putaway_tasks
 from wms.ledger.events import withhold_available
@@ -88,6 +95,13 @@ def assign_tote(session: Session, actor: Principal, pick_list_id: int, *, tote: 
 
 def _reference(session: Session, order_id: int) -> str:
     return session.scalar(select(Order.reference).where(Order.id == order_id))
+def carts_id(session: Session, warehouse_id: int) -> int:
+    """The pick carts' location id: no query once known (a location never changes)."""
+    try:
+        return location_ref(session, warehouse_id, CARTS).id
+    except ValidationFailed:
+        carts(session, warehouse_id)  # the warehouse's first pick: make them, and remember them
+        return location_ref(session, warehouse_id, CARTS).id
 
 
 def confirm_pick(
@@ -110,24 +124,40 @@ def confirm_pick(
     if short_reason is not None and short_reason not in SHORT_REASONS:
         raise ValidationFailed(short_reason=f"one of {', '.join(SHORT_REASONS)}")
     with transaction(session):
-        found = get_pick_list(session, actor, pick_list_id)
-        pick = next((p for p in found.picks if p.seq == seq), None)
-        if pick is None:
+        # Which order the pick is for (and whether the list may be seen): one read.
+        head = session.execute(
+            select(Pick.order_id, PickList.warehouse_id).join(PickList, PickList.id == Pick.pick_list_id)
+            .where(Pick.pick_list_id == pick_list_id, Pick.seq == seq)
+        ).first()
+        if head is None or not actor.can_see_warehouse(head.warehouse_id):
+            get_pick_list(session, actor, pick_list_id)  # NotFound when the list is not there (or not visible)
             raise NotFound(f"pick {seq} not found on pick list {pick_list_id}")
         # Locks in the order cancel_order takes them (order, pick list, then
-        # stock), so a cancel racing a pick cannot deadlock with it.
-        session.scalar(select(Order).where(Order.id == pick.order_id).with_for_update())
-        pick_list = get_pick_list(session, actor, pick_list_id, for_update=True)
-        session.refresh(pick)
+        # stock), so a cancel racing a pick cannot deadlock with it. Lines and
+        # picks are read after each lock by statements of their own: joined to
+        # the locking statement, PostgreSQL would return them as they were
+        # before the wait (only the locked rows are re-read).
+        order = session.scalars(
+            select(Order).where(Order.id == head.order_id)
+            .with_for_update().execution_options(populate_existing=True)
+        ).one()
+        pick_list = session.scalars(
+            select(PickList).where(PickList.id == pick_list_id)
+            .with_for_update().execution_options(populate_existing=True)
+        ).one()
+        pick = next((p for p in pick_list.picks if p.seq == seq), None)
+        if pick is None or pick.order_id != order.id:  # a cancel dropped it meanwhile
+            raise NotFound(f"pick {seq} not found on pick list {pick_list_id}")
         if pick.status != "open":
             raise InvalidState(f"pick {seq} is already {pick.status}")
-        bin_ = session.get(Location, pick.location_id)
-        scanned = get_location(session, pick_list.warehouse_id, location)
+        bin_ = location_ref_by_id(session, pick.location_id)
+        scanned = location_ref(session, pick_list.warehouse_id, location)
         if scanned.id != bin_.id:
             raise ValidationFailed(location=f"wrong location: this pick is at {bin_.code}, not {scanned.code}")
-        order = session.get(Order, pick.order_id)
-        scope = Principal(role="seller", seller_id=order.seller_id)
-        if barcode is not None or sku is not None:
+        scanned_id = barcode_sku_id(session, barcode, seller_id=order.seller_id) if barcode is not None else None
+        if sku is not None or (barcode is not None and scanned_id != pick.sku_id):
+            # Not the item asked for (or named by SKU): resolve it in full, for its errors and its code.
+            scope = Principal(role="seller", seller_id=order.seller_id)
             item = resolve_barcode(session, scope, barcode, seller_id=order.seller_id) if barcode is not None \
                 else resolve_sku(session, scope, sku)
             if item.id != pick.sku_id:
@@ -141,13 +171,13 @@ def confirm_pick(
             raise ConfirmationRequired(
                 "short_pick", f"taking {qty} of {pick.qty} × {expected.code} from {bin_.code} is a short pick",
                 {"short_reason": f"say why to confirm it: one of {', '.join(SHORT_REASONS)}"})
-        line = session.get(OrderLine, pick.order_line_id)
+        line = next(ln for ln in order.lines if ln.id == pick.order_line_id)
         if qty:
             post_movement(
                 session, warehouse_id=pick_list.warehouse_id, kind="pick", actor=actor,
                 reference=f"order:{order.id}",
                 lines=[PostingLine(bin_.id, pick.sku_id, -qty, pick.lot),
-                       PostingLine(carts(session, pick_list.warehouse_id).id, pick.sku_id, qty, pick.lot)],
+                       PostingLine(carts_id(session, pick_list.warehouse_id), pick.sku_id, qty, pick.lot)],
                 consume=[(line.reservation_id, qty)],
             )
         pick.picked_qty = qty
@@ -160,7 +190,7 @@ def confirm_pick(
         if qty < pick.qty:
             _handle_short(session, actor, pick_list, pick, line, order, bin_, pick.qty - qty)
         session.flush()
-        _settle_order(session, actor, order)
+        _settle_order(session, actor, order, pick_list)
         if all(p.status != "open" for p in pick_list.picks):
             pick_list.status = "done"
         session.flush()
@@ -194,13 +224,15 @@ def _handle_short(session, actor, pick_list, pick, line, order, bin_, short: int
     line.allocated_qty -= short
 
 
-def _settle_order(session: Session, actor: Principal, order: Order) -> None:
-    """Once none of its picks is open: picked, or backordered for what was short."""
+def _settle_order(session: Session, actor: Principal, order: Order, pick_list: PickList) -> None:
+    """Once none of its picks is open: picked, or backordered for what was
+    short. The order is locked and its lines current in the session."""
+    if any(p.order_id == order.id and p.status == "open" for p in pick_list.picks):
+        return  # still open on this very list: no need to ask
     open_picks = session.scalar(select(func.count()).select_from(Pick).where(
         Pick.order_id == order.id, Pick.status == "open"))
     if open_picks:
         return
-    session.refresh(order)
     if all(ln.picked_qty == ln.qty for ln in order.lines):
         order.move_to("picked", actor)
     elif order.status == "picking":

@@ -377,23 +377,28 @@ def apply_plan(session: Session, actor: Principal, plan_id: int) -> SlottingPlan
 # --- putaway ----------------------------------------------------------------------------------
 
 
+def _current_plan(warehouse_id: int):
+    """The warehouse's current slotting, as a scalar subquery: its latest
+    applied plan, else its latest finished one."""
+    return (
+        select(SlottingPlan.id)
+        .where(SlottingPlan.warehouse_id == warehouse_id, SlottingPlan.status.in_(("applied", "done")))
+        .order_by((SlottingPlan.status == "applied").desc(), SlottingPlan.finished_at.desc(),
+                  SlottingPlan.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 def current_plan_id(session: Session, warehouse_id: int) -> int | None:
     """The warehouse's current slotting: its latest applied plan, else its
     latest finished one."""
-    for statuses in (("applied",), ("done",)):
-        plan_id = session.scalar(
-            select(SlottingPlan.id).where(SlottingPlan.warehouse_id == warehouse_id,
-                                          SlottingPlan.status.in_(statuses))
-            .order_by(SlottingPlan.finished_at.desc(), SlottingPlan.id.desc()).limit(1))
-        if plan_id is not None:
-            return plan_id
-    return None
+    return session.scalar(select(_current_plan(warehouse_id)))
 
 
 def home_locations(session: Session, warehouse_id: int, sku_id: int) -> list[int]:
-    """The SKU's home locations in the current slotting, pick face first."""
-    plan_id = current_plan_id(session, warehouse_id)
-    if plan_id is None:
-        return []
+    """The SKU's home locations in the current slotting, pick face first:
+    one statement (putaway asks on every scan)."""
     return list(session.scalars(select(SlottingHome.location_id).where(
-        SlottingHome.plan_id == plan_id, SlottingHome.sku_id == sku_id).order_by(SlottingHome.rank)))
+        SlottingHome.plan_id == _current_plan(warehouse_id), SlottingHome.sku_id == sku_id)
+        .order_by(SlottingHome.rank)))

@@ -63,6 +63,32 @@ def _create_postgres_database(url: str, name: str) -> str:
     return make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    """Each test starts with empty per-process caches (wms.cache): its
+    database is rolled back or emptied afterwards, so ids come again."""
+    from wms import cache
+
+    cache.clear_all()
+    yield
+    cache.clear_all()
+
+
+@pytest.fixture
+def frozen_cache_clock(monkeypatch):
+    """Cache entries do not expire during the test (statement counts must not
+    depend on how fast the machine is); returns a setter to move the clock."""
+    from wms import cache
+
+    now = [1_000.0]
+    monkeypatch.setattr(cache, "clock", lambda: now[0])
+
+    def advance(seconds: float) -> None:
+        now[0] += seconds
+
+    return advance
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> str:
     url = _test_url(tmp_path_factory)

@@ -39,6 +39,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from wms import cache
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -288,9 +290,25 @@ def run_after_commit(session: Session) -> None:
 
 
 def codes_of(session: Session, model, ids) -> dict[int, str]:
-    """{id: code} of the model's rows with these ids, in one query (views
-    show codes, never ids alone); None ids are ignored."""
+    """{id: code} of the model's rows with these ids, in one query at most
+    (views show codes, never ids alone); None ids are ignored. Codes never
+    change once given, so they are kept per process (wms.cache)."""
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    return dict(session.execute(select(model.id, model.code).where(model.id.in_(wanted))).all())
+    db, table = cache.database_of(session), model.__tablename__
+    found, missing = {}, set()
+    for i in wanted:
+        code = _codes.get((db, table, i))
+        if code is cache.MISSING:
+            missing.add(i)
+        else:
+            found[i] = code
+    if missing:
+        for i, code in session.execute(select(model.id, model.code).where(model.id.in_(missing))).all():
+            found[i] = code
+            _codes.put(session, (db, table, i), code)
+    return found
+
+
+_codes = cache.Cache("codes", maxsize=200_000)

@@ -21,8 +21,8 @@ from sqlalchemy import func, select
 
 from tests.api.conftest import assert_problem, nothing_written  # noqa: F401  (helpers and a fixture, reused)
 from tests.factories import World, make_world
+from wms import cache as wms_cache
 from wms.extensions import load_extensions
-from wms.inventory import tasks as tasks_module
 from wms.inventory.models import Task
 from wms.ledger.models import Movement, Reservation
 
@@ -36,9 +36,9 @@ SHIP_TO_DE = {"name": "Emmy Noether", "line1": "Hauptstr. 1", "city": "Berlin", 
 def _fresh_bin_cache():
     """The putaway planner caches each warehouse's bins per process, keyed by
     location ids that rolled-back tests reuse: each test starts afresh."""
-    tasks_module._bin_cache.clear()
+    wms_cache.clear_all()
     yield
-    tasks_module._bin_cache.clear()
+    wms_cache.clear_all()
 
 
 @pytest.fixture(autouse=True)

@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.factories import World, make_world
-from wms.inventory import tasks as tasks_module
+from wms import cache as wms_cache
 from wms.ledger.models import Balance, Movement, Posting
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "code", "errors"}
@@ -33,9 +33,9 @@ def _fresh_bin_cache():
     """The putaway planner caches each warehouse's bins per process, keyed by
     the warehouse's location ids; rolled-back tests reuse ids on SQLite, so
     each test starts with an empty cache."""
-    tasks_module._bin_cache.clear()
+    wms_cache.clear_all()
     yield
-    tasks_module._bin_cache.clear()
+    wms_cache.clear_all()
 
 
 def assert_problem(response, status: int, code: str, *fields: str) -> dict:

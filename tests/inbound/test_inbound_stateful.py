@@ -22,6 +22,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from sqlalchemy import func, select
 
 from tests.factories import ADMIN, make_world
+from wms.cache import clear_all as clear_caches
 from wms.checks import run_checks
 from wms.db import make_sessionmaker
 from wms.errors import ConfirmationRequired, InsufficientStock, InvalidState, ValidationFailed
@@ -37,7 +38,7 @@ from wms.inbound.services import (
 from wms.inventory.counts import approve_count, create_count, submit_count
 from wms.inventory.models import Task
 from wms.inventory.services import list_stock
-from wms.inventory.tasks import _bin_cache, complete_task
+from wms.inventory.tasks import complete_task
 from wms.inventory.transfers import create_transfer, receive_transfer
 from wms.ledger.models import Balance, Movement
 
@@ -93,7 +94,7 @@ class InboundMachine(RuleBasedStateMachine):
         super().__init__()
         # A fresh world per example: an outer transaction rolled back in
         # teardown, as the session fixture does for a single test.
-        _bin_cache.clear()
+        clear_caches()
         self.connection = engine.connect()
         self.outer = self.connection.begin()
         self.session = make_sessionmaker(self.connection, join_transaction_mode="create_savepoint")()

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import SkuFactory, make_warehouse, put_stock
+from wms import cache as wms_cache
 from wms.catalog.models import Sku
 from wms.facility.models import Location
 from wms.facility.rules import LayoutParams
@@ -49,7 +50,7 @@ def whole_warehouse_plan(session, warehouse_id: int, dock: Location, sku: Sku, q
 @pytest.fixture
 def warehouse(session, world):
     wh = make_warehouse(session, "WH3", "US", layout=LAYOUT)
-    tasks_module._bin_cache.clear()
+    wms_cache.clear_all()
     return wh
 
 

@@ -26,8 +26,8 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.factories import ADMIN, World, make_world
+from wms import cache as wms_cache
 from wms.inbound.services import create_asn, get_asn
-from wms.inventory import tasks as tasks_module
 from wms.inventory.services import list_location_balances, list_stock
 from wms.ledger.models import Movement
 
@@ -36,9 +36,9 @@ from wms.ledger.models import Movement
 def _fresh_bin_cache():
     """The putaway planner caches each warehouse's bins per process, keyed by
     location ids that rolled-back tests reuse: each test starts afresh."""
-    tasks_module._bin_cache.clear()
+    wms_cache.clear_all()
     yield
-    tasks_module._bin_cache.clear()
+    wms_cache.clear_all()
 
 
 # --- reading pages like a browser ----------------------------------------------------

@@ -8,14 +8,21 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from wms import cache
 from wms.auth.models import ROLES, Token, WebSession
 from wms.auth.principal import Principal
 from wms.catalog.models import Seller
-from wms.db import TIMESTAMP_MAX, timestamp_in_range, transaction, utcnow
+from wms.db import TIMESTAMP_MAX, after_commit, timestamp_in_range, transaction, utcnow
 from wms.errors import NotFound, Unauthenticated, ValidationFailed
 from wms.facility.models import Warehouse
 
 TOKEN_PREFIX = "qs_"
+# A token's principal, by the hash of the token, for a few seconds: every API
+# request starts with this lookup. A revocation drops it at once in the
+# process that revokes; other processes stop accepting the token within
+# TOKEN_CACHE_SECONDS.
+TOKEN_CACHE_SECONDS = 5.0
+_tokens = cache.Cache("tokens", ttl=TOKEN_CACHE_SECONDS, maxsize=10_000)
 
 
 def hash_token(raw: str) -> str:
@@ -103,7 +110,13 @@ def revoke_token(session: Session, actor: Principal, token_id: int) -> Token:
         if token.revoked_at is None:
             token.revoked_at = utcnow()
         session.execute(delete(WebSession).where(WebSession.token_id == token.id))
+        _forget_token(token.id)
+        after_commit(session, lambda _session: _forget_token(token_id))
         return token
+
+
+def _forget_token(token_id: int) -> None:
+    _tokens.discard(lambda _key, value: value[0].token_id == token_id)
 
 
 def _valid_token(session: Session, raw: str | None) -> Token:
@@ -129,4 +142,15 @@ def _principal(token: Token) -> Principal:
 
 
 def authenticate(session: Session, raw: str | None) -> Principal:
-    return _principal(_valid_token(session, raw))
+    if raw:
+        key = (cache.database_of(session), hash_token(raw))
+        found = _tokens.get(key)
+        if found is not cache.MISSING:
+            principal, expires_at = found
+            if expires_at is None or expires_at > utcnow():
+                return principal
+    token = _valid_token(session, raw)
+    principal = _principal(token)
+    # Keyed by the random token itself: no id of a rolled-back row can alias it.
+    _tokens.put(None, (cache.database_of(session), token.token_hash), (principal, token.expires_at))
+    return principal

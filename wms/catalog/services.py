@@ -4,9 +4,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, lazyload
 
+from wms import cache
 from wms.auth.principal import Principal
 from wms.catalog.models import Barcode, Seller, Sku
-from wms.db import INT32_MAX, transaction
+from wms.db import INT32_MAX, after_commit, transaction
 from wms.errors import Conflict, NotFound, UnknownBarcode, ValidationFailed
 
 SKU_FIELDS = (
@@ -113,6 +114,7 @@ def update_sku(session: Session, actor: Principal, sku_id: int, changes: dict) -
             if field in SKU_FIELDS:
                 setattr(sku, field, value)
         if barcodes is not None:
+            _forget_barcodes(session, sku.seller_id)
             _check_barcodes_free(session, sku.seller_id, barcodes, sku.id)
             keep = {b.code: b for b in sku.barcodes}
             for b in list(sku.barcodes):
@@ -192,3 +194,34 @@ def resolve_barcode(session: Session, actor: Principal, barcode: str, *, seller_
     if len(matches) > 1:
         raise ValidationFailed(errors={"barcode": "belongs to several sellers' SKUs; name the SKU instead"})
     return matches[0]
+
+
+# A scanned barcode's SKU id per (seller, barcode), for a few seconds: a pick
+# only checks that the item scanned is the one asked for. Changing a SKU's
+# barcodes drops the seller's entries at once in this process (and again
+# when it commits); other processes see the change within BARCODE_CACHE_SECONDS.
+BARCODE_CACHE_SECONDS = 5.0
+_barcodes = cache.Cache("barcodes", ttl=BARCODE_CACHE_SECONDS)
+
+
+def _forget_barcodes(session: Session, seller_id: int) -> None:
+    db = cache.database_of(session)
+
+    def forget(_session=None):
+        _barcodes.discard(lambda key, _value: key[0] == db and key[1] == seller_id)
+
+    forget()
+    after_commit(session, forget)
+
+
+def barcode_sku_id(session: Session, barcode: str, *, seller_id: int) -> int | None:
+    """The id of the seller's SKU with this barcode (None when it has none);
+    one indexed query, or none while the answer is cached."""
+    key = (cache.database_of(session), seller_id, barcode)
+    found = _barcodes.get(key)
+    if found is not cache.MISSING:
+        return found
+    sku_id = session.scalar(select(Barcode.sku_id).where(Barcode.seller_id == seller_id, Barcode.code == barcode))
+    if sku_id is not None:
+        _barcodes.put(session, key, sku_id)
+    return sku_id

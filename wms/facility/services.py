@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import NamedTuple
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from wms import cache
 from wms.auth.principal import Principal
-from wms.db import transaction
+from wms.db import after_commit, transaction
 from wms.errors import Conflict, InvalidState, NotFound, ValidationFailed
 from wms.facility.models import LOCATION_KINDS, PHYSICAL_KINDS, Layout, Location, Warehouse
 from wms.facility.rules import Geometry, LayoutParams, Stations, generate_layout, travel_distance_mm
@@ -101,6 +103,7 @@ def create_layout(session: Session, actor: Principal, warehouse_code: str, param
             [{"warehouse_id": warehouse.id, "is_virtual": False, "active": True, **asdict(s)} for s in specs],
         )
         session.flush()
+        _locations_changed(session, warehouse.id)
         return layout
 
 
@@ -130,6 +133,7 @@ def add_locations(session: Session, actor: Principal, warehouse_code: str, locat
             session.flush()
         except IntegrityError as exc:  # a concurrent request added the same code
             raise Conflict("locations already exist") from exc
+        _locations_changed(session, warehouse.id)
         return rows
 
 
@@ -183,6 +187,7 @@ def ensure_location(
         )
         session.add(location)
         session.flush()
+        _locations_changed(session, warehouse_id)
     return location
 
 
@@ -247,3 +252,118 @@ def count_locations(session: Session, warehouse_id: int) -> int:
         .select_from(Location)
         .where(Location.warehouse_id == warehouse_id, Location.is_virtual.is_(False))
     )
+
+
+# --- locations as scans see them, per process -----------------------------------------------
+# The application never changes a location once made (its code, kind,
+# place and capacity), so a scan finds it without a query once it has been
+# read; the entries expire after a minute all the same, so that a change
+# made in SQL by hand is seen.
+
+class LocationRef(NamedTuple):
+    """A location's unchanging facts, as plain data."""
+
+    id: int
+    warehouse_id: int
+    code: str
+    kind: str
+    is_virtual: bool
+    active: bool
+    x_mm: int | None
+    y_mm: int | None
+    max_volume_mm3: int | None
+    max_weight_g: int | None
+
+
+_REF_COLUMNS = (Location.id, Location.warehouse_id, Location.code, Location.kind, Location.is_virtual,
+                Location.active, Location.x_mm, Location.y_mm, Location.max_volume_mm3, Location.max_weight_g)
+_refs = cache.Cache("locations", ttl=60.0)
+
+
+def _ref(session: Session, key: tuple, where) -> LocationRef | None:
+    full_key = (cache.database_of(session), *key)
+    found = _refs.get(full_key)
+    if found is not cache.MISSING:
+        return found
+    row = session.execute(select(*_REF_COLUMNS).where(*where).order_by(Location.id).limit(1)).first()
+    ref = LocationRef(*row) if row is not None else None
+    if ref is not None:
+        _refs.put(session, full_key, ref)
+    return ref
+
+
+def location_ref(session: Session, warehouse_id: int, code: str, *, field: str = "location") -> LocationRef:
+    """get_location's answer (and errors) as a LocationRef."""
+    ref = _ref(session, ("code", warehouse_id, code), (Location.warehouse_id == warehouse_id, Location.code == code))
+    if ref is None and code != code.upper():
+        ref = _ref(session, ("code", warehouse_id, code.upper()),
+                   (Location.warehouse_id == warehouse_id, Location.code == code.upper()))
+    if ref is None or ref.is_virtual:
+        raise ValidationFailed(errors={field: f"unknown location {code!r}"})
+    if not ref.active:
+        raise ValidationFailed(errors={field: f"location {code} is inactive"})
+    return ref
+
+
+def location_ref_by_id(session: Session, location_id: int) -> LocationRef:
+    ref = _ref(session, ("id", location_id), (Location.id == location_id,))
+    if ref is None:
+        raise NotFound(f"location {location_id} not found")
+    return ref
+
+
+def virtual_location_ref(session: Session, warehouse_id: int, kind: str) -> LocationRef:
+    ref = _ref(session, ("code", warehouse_id, VIRTUAL_LOCATIONS[kind]),
+               (Location.warehouse_id == warehouse_id, Location.code == VIRTUAL_LOCATIONS[kind]))
+    if ref is None:
+        raise InvalidState(f"the warehouse has no {kind} location")
+    return ref
+
+
+def station_ref(session: Session, warehouse_id: int, kind: str) -> LocationRef:
+    """station()'s answer as a LocationRef."""
+    ref = _ref(session, ("station", warehouse_id, kind),
+               (Location.warehouse_id == warehouse_id, Location.kind == kind, Location.active.is_(True)))
+    if ref is None:
+        raise InvalidState(f"the warehouse has no active {kind} location")
+    return ref
+
+
+# Storage bins of a warehouse with their distance from a station, per process.
+# Locations added here (add_locations, create_layout, ensure_location) drop
+# the warehouse's entries at once; another process sees them within a minute.
+_bins = cache.Cache("storage-bins", ttl=60.0, maxsize=256)
+
+
+def storage_bins_by_distance(session: Session, warehouse_id: int, origin) -> tuple[list[tuple], dict[int, tuple]]:
+    """[(location id, distance in mm, max volume, max weight)] of the active
+    storage bins, nearest the origin location first, and the same by id."""
+    key = (cache.database_of(session), warehouse_id, origin.id, origin.x_mm, origin.y_mm)
+    found = _bins.get(key)
+    if found is not cache.MISSING:
+        return found
+    geo = geometry(session, warehouse_id)
+    rows = session.execute(
+        select(Location.id, Location.x_mm, Location.y_mm, Location.max_volume_mm3, Location.max_weight_g).where(
+            Location.warehouse_id == warehouse_id, Location.kind == "storage", Location.active.is_(True)
+        )
+    ).all()
+    start = (origin.x_mm or 0, origin.y_mm or 0)
+    bins = sorted(
+        ((loc_id, travel_distance_mm(geo, start, (x or 0, y or 0)), vol, wt) for loc_id, x, y, vol, wt in rows),
+        key=lambda b: (b[1], b[0]),
+    )
+    found = (bins, {b[0]: b for b in bins})
+    _bins.put(session, key, found)
+    return found
+
+
+def _locations_changed(session: Session, warehouse_id: int) -> None:
+    """Forget the warehouse's bins now and again once the change commits
+    (a scan running meanwhile may have read them before it)."""
+    def forget(_session=None):
+        db = cache.database_of(session)
+        _bins.discard(lambda key, _value: key[0] == db and key[1] == warehouse_id)
+
+    forget()
+    after_commit(session, forget)

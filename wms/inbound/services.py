@@ -30,7 +30,13 @@ from wms.errors import (
     ValidationFailed,
 )
 from wms.facility.models import Warehouse
-from wms.facility.services import resolve_warehouse, station, virtual_location
+from wms.facility.services import (
+    resolve_warehouse,
+    station,
+    station_ref,
+    virtual_location,
+    virtual_location_ref,
+)
 from wms.inbound.models import RECEIPT_CONFIRMATIONS, TRANSPORT_MODES, Asn, AsnLine, Receipt
 from wms.inventory.models import Task
 from wms.inventory.tasks import create_putaway_tasks
@@ -206,11 +212,13 @@ def receive_units(
         asn = get_asn(session, actor, asn_id, for_update=True)
         if asn.status not in OPEN_STATUSES:
             raise InvalidState(f"ASN {asn.reference} is {asn.status}")
-        seller = session.get(Seller, asn.seller_id)
         scope = Principal(role="seller", seller_id=asn.seller_id)
         if barcode is not None:
+            # The SKU comes with its seller (joined): no query of its own for the seller.
             item = resolve_barcode(session, scope, barcode, seller_id=asn.seller_id)
+            seller = session.get(Seller, asn.seller_id)
         else:
+            seller = session.get(Seller, asn.seller_id)
             item = resolve_sku(session, scope, sku, seller_code=seller.code)
         lot_code, expiry = check_lot(session, item, lot, expiry)
         warnings = _check_expiry(session, asn, seller, lot_code, expiry, condition, reason)
@@ -235,8 +243,8 @@ def receive_units(
             owner_id=asn.seller_id,
             delta=line.outstanding - outstanding_before,
         )
-        target = station(session, asn.warehouse_id, "dock" if condition == "good" else "quarantine")
-        source = virtual_location(session, asn.warehouse_id, "inbound")
+        target = station_ref(session, asn.warehouse_id, "dock" if condition == "good" else "quarantine")
+        source = virtual_location_ref(session, asn.warehouse_id, "inbound")
         movement = post_movement(
             session,
             warehouse_id=asn.warehouse_id,

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import false, func, or_, select, union_all, update
-from sqlalchemy.orm import Session
+from sqlalchemy import case, false, func, literal, or_, select, union_all, update
+from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from wms.auth.principal import Principal
 from wms.catalog.models import Sku
-from wms.db import transaction, utcnow
+from wms.db import UTCDateTime, codes_of, transaction, utcnow
 from wms.errors import ConfirmationRequired, InvalidState, NotFound, Refused, ValidationFailed
 from wms.facility.models import Location
-from wms.facility.rules import travel_distance_mm
-from wms.facility.services import geometry, get_location, get_warehouse
+from wms.facility.services import get_warehouse, location_ref, storage_bins_by_distance
 from wms.inventory.hooks import committed, homes_for
 from wms.inventory.models import TASK_STATUSES, TASK_TYPES, Task
 from wms.inventory.rules import Bin, Unit, fits, plan_putaway, units_that_fit
@@ -22,37 +22,13 @@ from wms.ledger.models import Balance
 from wms.ledger.rules import PostingLine
 from wms.ledger.services import post_movement
 
-# Storage bins of a warehouse with their distance from the dock, per process:
-# the layout does not change between scans. The key includes what would
-# change if locations were added. Each entry: the bins nearest first, and the
-# same bins by location id.
 _BinRow = tuple[int, int, int | None, int | None]  # location id, distance, max volume, max weight
-_bin_cache: dict[tuple, tuple[list[_BinRow], dict[int, _BinRow]]] = {}
 
 
-def _bins_by_distance(session: Session, warehouse_id: int, dock: Location) -> tuple[list[_BinRow], dict[int, _BinRow]]:
-    count, max_id = session.execute(
-        select(func.count(), func.max(Location.id)).where(
-            Location.warehouse_id == warehouse_id, Location.kind == "storage", Location.active.is_(True)
-        )
-    ).one()
-    key = (session.get_bind().engine.url.render_as_string(), warehouse_id, dock.id, count, max_id)
-    if key not in _bin_cache:
-        geo = geometry(session, warehouse_id)
-        rows = session.execute(
-            select(Location.id, Location.x_mm, Location.y_mm, Location.max_volume_mm3, Location.max_weight_g).where(
-                Location.warehouse_id == warehouse_id, Location.kind == "storage", Location.active.is_(True)
-            )
-        ).all()
-        origin = (dock.x_mm or 0, dock.y_mm or 0)
-        bins = sorted(
-            ((loc_id, travel_distance_mm(geo, origin, (x or 0, y or 0)), vol, wt) for loc_id, x, y, vol, wt in rows),
-            key=lambda b: (b[1], b[0]),
-        )
-        if len(_bin_cache) > 64:
-            _bin_cache.clear()
-        _bin_cache[key] = (bins, {b[0]: b for b in bins})
-    return _bin_cache[key]
+def _bins_by_distance(session: Session, warehouse_id: int, dock) -> tuple[list[_BinRow], dict[int, _BinRow]]:
+    """The warehouse's storage bins nearest the dock first, and by id (kept
+    per process by the facility area: the layout does not change between scans)."""
+    return storage_bins_by_distance(session, warehouse_id, dock)
 
 
 _VOLUME = Sku.length_mm * Sku.width_mm * Sku.height_mm
@@ -217,10 +193,10 @@ def complete_task(session: Session, actor: Principal, task_id: int, *, location:
             raise InvalidState(f"task {task.id} is {task.status}")
         if qty > task.qty_open:
             raise ValidationFailed(qty=f"only {task.qty_open} units of this task are open")
-        target = get_location(session, task.warehouse_id, location)
+        target = location_ref(session, task.warehouse_id, location)
         if target.kind != "storage":
             raise ValidationFailed(location=f"{location} is a {target.kind} location, not storage")
-        sku = session.get(Sku, task.sku_id)
+        sku = session.get(Sku, task.sku_id, options=[lazyload(Sku.barcodes)])
         used = _occupancy(session, task.warehouse_id, [target.id]).get(target.id, (0, 0, set()))
         # The units of this task promised to the target do not count twice.
         promised = task.qty_open if task.suggested_location_id == target.id else 0
@@ -237,7 +213,7 @@ def complete_task(session: Session, actor: Principal, task_id: int, *, location:
         suggested = task.suggested_location_id
         moved_elsewhere = task.type == "putaway" and suggested is not None and suggested != target.id
         if moved_elsewhere:
-            suggested_code = session.scalar(select(Location.code).where(Location.id == suggested))
+            suggested_code = codes_of(session, Location, [suggested])[suggested]
             if "other_bin" not in confirm:
                 raise ConfirmationRequired(
                     "other_bin", f"this task goes to {suggested_code}, not {target.code}: put it in "
@@ -254,13 +230,19 @@ def complete_task(session: Session, actor: Principal, task_id: int, *, location:
             if qty > free:
                 raise InvalidState(f"only {max(0, free)} units of {sku.code} in the source are free to move "
                                    f"(open picks need the rest)")
+        # Guarded, and done in the same statement when this was the rest of it;
+        # the task as the caller gets it is what the statement returns.
+        t = Task.__table__
+        finished = t.c.qty_done + qty == t.c.qty
         claimed = session.execute(
-            update(Task.__table__)
-            .where(Task.__table__.c.id == task.id, Task.__table__.c.status == "open",
-                   Task.__table__.c.qty_done + qty <= Task.__table__.c.qty)
-            .values(qty_done=Task.__table__.c.qty_done + qty)
-        )
-        if claimed.rowcount != 1:
+            update(t)
+            .where(t.c.id == task.id, t.c.status == "open", t.c.qty_done + qty <= t.c.qty)
+            .values(qty_done=t.c.qty_done + qty,
+                    status=case((finished, "done"), else_=t.c.status),
+                    completed_at=case((finished, literal(utcnow(), UTCDateTime)), else_=t.c.completed_at))
+            .returning(t.c.qty, t.c.qty_done, t.c.status, t.c.completed_at)
+        ).one_or_none()
+        if claimed is None:
             raise InvalidState(f"task {task.id} changed meanwhile; reload it")
         post_movement(
             session, warehouse_id=task.warehouse_id, kind=task.type, actor=actor,
@@ -272,10 +254,7 @@ def complete_task(session: Session, actor: Principal, task_id: int, *, location:
                 PostingLine(target.id, task.sku_id, qty, task.lot, task.condition),
             ],
         )
-        session.refresh(task)
-        if task.qty_done == task.qty:
-            task.status = "done"
-            task.completed_at = utcnow()
-        session.flush()
+        for name in ("qty", "qty_done", "status", "completed_at"):
+            set_committed_value(task, name, getattr(claimed, name))
         return task
 

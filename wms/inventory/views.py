@@ -8,22 +8,33 @@ from collections import defaultdict
 from sqlalchemy import select, true
 from sqlalchemy.orm import Session
 
+from wms import cache
 from wms.catalog.models import Seller, Sku
 from wms.db import codes_of
 from wms.facility.models import Location, Warehouse
 from wms.inventory.models import Count, Task, Transfer
 from wms.ledger.models import Movement, Posting
 
+_sku_codes = cache.Cache("sku-and-seller-codes", maxsize=100_000)
+
 
 def _sku_and_seller_codes(session: Session, sku_ids: set[int]) -> dict[int, tuple[str, str]]:
-    if not sku_ids:
-        return {}
-    return {
-        sku_id: (code, seller)
+    """(SKU code, seller code) per SKU: codes never change, so they are kept per process."""
+    db = cache.database_of(session)
+    found, missing = {}, set()
+    for sku_id in sku_ids:
+        codes = _sku_codes.get((db, sku_id))
+        if codes is cache.MISSING:
+            missing.add(sku_id)
+        else:
+            found[sku_id] = codes
+    if missing:
         for sku_id, code, seller in session.execute(
-            select(Sku.id, Sku.code, Seller.code).join(Seller, Seller.id == Sku.seller_id).where(Sku.id.in_(sku_ids))
-        )
-    }
+            select(Sku.id, Sku.code, Seller.code).join(Seller, Seller.id == Sku.seller_id).where(Sku.id.in_(missing))
+        ):
+            found[sku_id] = (code, seller)
+            _sku_codes.put(session, (db, sku_id), (code, seller))
+    return found
 
 
 def movement_views(session: Session, movements: list[Movement], *, posting_scope=None) -> list[dict]:
