@@ -58,9 +58,10 @@ def enter(session: Session, principal: Principal) -> None:
 
 def _apply(session: Session, connection) -> None:
     settings = session.info[_INFO]
-    connection.execute(text(f"SET LOCAL ROLE {ROLE}"))
-    connection.execute(text("SELECT set_config('app.scope', :scope, true), set_config('app.seller_id', :seller, true),"
-                            " set_config('app.warehouse_ids', :warehouses, true)"),
+    # One round trip (issue 12): set_config('role', ..., true) is SET LOCAL ROLE.
+    connection.execute(text(f"SELECT set_config('role', '{ROLE}', true), set_config('app.scope', :scope, true), "
+                            "set_config('app.seller_id', :seller, true), "
+                            "set_config('app.warehouse_ids', :warehouses, true)"),
                        {"scope": settings["app.scope"], "seller": settings["app.seller_id"],
                         "warehouses": settings["app.warehouse_ids"]})
     session.info[_APPLIED] = True
@@ -80,5 +81,5 @@ def _leave_scope(session: Session) -> None:
     if session.info.pop(_APPLIED, False):
         session.flush()
         connection = session.connection()
-        connection.execute(text("RESET ROLE"))
-        connection.execute(text("SELECT set_config('app.scope', '', true)"))
+        # RESET ROLE and the scope, in one round trip ('none' is RESET ROLE's value).
+        connection.execute(text("SELECT set_config('role', 'none', true), set_config('app.scope', '', true)"))
