@@ -128,6 +128,10 @@ def _reject_unknown_query_arguments() -> None:
 
 def create_app(test_config: dict | None = None) -> Flask:
     settings = (test_config or {}).get("WMS_SETTINGS") or Settings.from_env()
+    if settings.log_format == "json":
+        from wms.logs import configure
+
+        configure(settings.log_level)
     if settings.is_production and not settings.secret_key:
         raise ConfigError("WMS_SECRET_KEY must be set when WMS_ENV=production")
     app = Flask(__name__, instance_relative_config=True)
@@ -231,9 +235,10 @@ def _register_blueprints(api: Api, extensions) -> None:
 
 
 def _register_hooks(app: Flask) -> None:
-    from wms import metrics, row_security
+    from wms import logs, metrics, row_security
 
-    metrics.init_app(app)  # first: its clock starts before anything else runs
+    logs.init_app(app)  # first: every later line and problem carries the request's id
+    metrics.init_app(app)  # its clock starts before anything else runs
     from wms import ratelimits
 
     ratelimits.init_app(app, app.config["WMS_SETTINGS"])  # 429 before any database work

@@ -31,6 +31,10 @@ class Settings:
     rate_limit_storage: str | None = None
     rate_limit_per_token: str = "1200/minute"
     rate_limit_per_ip: str = "3000/minute"
+    # Log lines: "json" (one object per line, with the request id) or "text"
+    # (Python's default handler; from_env says json).
+    log_format: str = "text"
+    log_level: str = "INFO"
     # Orders holding reservations without shipping for this long are reported (`wms check`).
     stuck_order_hours: int = 72
     # A cycle-count variance larger than this many units waits for an admin.
@@ -57,6 +61,8 @@ class Settings:
             rate_limit_per_token=os.environ.get("WMS_RATE_LIMIT_PER_TOKEN") or "1200/minute",
             rate_limit_per_ip=os.environ.get("WMS_RATE_LIMIT_PER_IP") or "3000/minute",
             stuck_order_hours=_int("WMS_STUCK_ORDER_HOURS", 72),
+            log_format=os.environ.get("WMS_LOG_FORMAT", "json"),
+            log_level=os.environ.get("WMS_LOG_LEVEL", "INFO").upper(),
             count_approval_units=_int("WMS_COUNT_APPROVAL_UNITS", 10),
         )
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from wms.auth.principal import Principal
 from wms.db import INT32_MAX, INT64_MAX  # noqa: F401  (INT64_MAX: for list_page callers)
 from wms.errors import BadRequest, DomainError
+from wms.logs import current_request_id
 
 PROBLEM_TYPE_BASE = "https://quayside.dev/problems/"
 MAX_PAGE = 500
@@ -64,6 +65,8 @@ class ProblemSchema(Schema):
     code = fields.String(metadata={"description": "a stable snake_case slug, e.g. insufficient_stock"})
     errors = fields.Dict(keys=fields.String(), values=fields.String(),
                          metadata={"description": "field name to message, for validation failures"})
+    request_id = fields.String(allow_none=True, metadata={
+        "description": "the request's id, as in its X-Request-ID header and in the server's log lines"})
 
 
 def problem(status: int, code: str, title: str, detail: str, errors: dict | None = None) -> Response:
@@ -74,6 +77,7 @@ def problem(status: int, code: str, title: str, detail: str, errors: dict | None
         "detail": detail,
         "code": code,
         "errors": errors or {},
+        "request_id": current_request_id(),
     }
     return Response(json.dumps(body), status=status, mimetype="application/problem+json")
 

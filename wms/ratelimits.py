@@ -79,6 +79,10 @@ def init_app(app: Flask, settings: Settings) -> Limiter | None:
             ApplicationLimit(per_ip, key_function=client_key, exempt_when=_exempt, scope="client"),
         ],
         key_prefix="quayside",
+        # Redis down: count per process meanwhile, never fail the request
+        # (the limits protect the service; they must not take it down).
+        swallow_errors=True,
+        in_memory_fallback_enabled=True,
     )
     app.extensions["wms"]["limiter"] = limiter
     return limiter

@@ -21,7 +21,7 @@ from wms.facility.models import Location, Warehouse
 from wms.idempotency_models import IdempotencyKey
 from wms.ledger.models import Balance, Movement, Posting
 
-PROBLEM_KEYS = {"type", "title", "status", "detail", "code", "errors"}
+PROBLEM_KEYS = {"type", "title", "status", "detail", "code", "errors", "request_id"}
 # The stable codes of API.md (Conventions), and the status each goes with.
 STABLE_CODES = {
     "bad_request": 400, "unauthenticated": 401, "forbidden": 403, "not_found": 404, "conflict": 409,

@@ -110,3 +110,26 @@ def test_two_workers_share_one_budget_through_redis(database_url, sessionmaker_,
     assert_problem(get(first, tokens[0]), 429, "rate_limited")
     assert_problem(get(second, tokens[0]), 429, "rate_limited")
     assert get(second, tokens[1]).status_code == 200
+
+
+def test_an_unreachable_store_never_fails_a_request(database_url, sessionmaker_, tokens):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed_port = s.getsockname()[1]
+    app = limited_app(database_url, sessionmaker_, rate_limit_storage=f"redis://127.0.0.1:{closed_port}/0",
+                      rate_limit_per_token="100/minute", rate_limit_per_ip="100/minute")
+    client = app.test_client()
+
+    assert [get(client, tokens[0]).status_code for _ in range(3)] == [200, 200, 200]
+
+
+@pytest.mark.parametrize(("path", "body", "field"), [
+    ("/tokens", {"name": "op", "role": "operator", "warehouses": [f"W{i}" for i in range(101)]}, "warehouses"),
+    ("/users", {"login": "op", "name": "Op", "role": "operator", "password": "long enough pw",
+                "warehouses": [f"W{i}" for i in range(101)]}, "warehouses"),
+    ("/skus?limit=501", None, "limit"),
+])
+def test_batch_and_page_sizes_are_bounded(admin_api, world, nothing_written, path, body, field):
+    with nothing_written():
+        r = admin_api.post(path, json=body) if body is not None else admin_api.get(path)
+    assert_problem(r, 422, "validation_error", field)

@@ -24,7 +24,7 @@ from tests.factories import World, make_world
 from wms import cache as wms_cache
 from wms.ledger.models import Balance, Movement, Posting
 
-PROBLEM_KEYS = {"type", "title", "status", "detail", "code", "errors"}
+PROBLEM_KEYS = {"type", "title", "status", "detail", "code", "errors", "request_id"}
 BUCKET_NAMES = ("expected", "receiving", "sellable", "reserved", "available", "unsellable", "in_transit", "picked")
 
 

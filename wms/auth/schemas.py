@@ -8,7 +8,7 @@ class CreateTokenSchema(Schema):
     name = Code(200, required=True)
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     seller = Code(32, load_default=None)
-    warehouses = fields.List(Code(16), load_default=list)
+    warehouses = fields.List(Code(16), load_default=list, validate=validate.Length(max=100))
     channel = ChannelId(load_default=None)
     expires_at = Timestamp(load_default=None)
 
@@ -46,7 +46,7 @@ class CreateUserSchema(Schema):
     name = Code(200, required=True)
     role = fields.String(required=True, validate=validate.OneOf(USER_ROLES))
     seller = Code(32, load_default=None)
-    warehouses = fields.List(Code(16), load_default=list)
+    warehouses = fields.List(Code(16), load_default=list, validate=validate.Length(max=100))
     password = fields.String(load_default=None, load_only=True, validate=validate.Length(min=10, max=200),
                              metadata={"description": "hashed with scrypt; never shown again"})
     badge = fields.String(load_default=None, validate=validate.Regexp(r"^[!-~]{4,64}$"),

@@ -150,7 +150,7 @@ class ReceivedLineSchema(Schema):
 
 
 class ReceiveTransferSchema(Schema):
-    lines = fields.List(fields.Nested(ReceivedLineSchema), load_default=None,
+    lines = fields.List(fields.Nested(ReceivedLineSchema), load_default=None, validate=validate.Length(max=1000),
                         metadata={"description": "units that arrived per SKU; all of them when omitted"})
 
 
