@@ -23,6 +23,18 @@ group the plan minimises walking. The baselines follow the same rule.
    orders the candidate partners are restricted to batches holding one of
    each order's `neighbours` nearest orders (by how far it reaches into each
    aisle from either end), which keeps the construction near linear.
+   Large due groups (more than `zone_size` orders, default 20,000) are split
+   into zones of similar orders (recursive halving along the first
+   principal component of those features), built one after the other; in a
+   zone of more than 1,000 orders the `merge_batch` (zone size / 100) best
+   merges still valid are made before the new batches' savings are priced,
+   in one vectorised call (C&W (ii) is merge_batch 1). The construction
+   gets `construction_share` of the time limit, the zones built one after
+   the other; a zone out of time keeps the merges made (the first ones save
+   the most), and it and the zones not started load the rest by a sweep
+   along the principal component (`_sweep`: consecutive batches on one cart
+   while they fit), so the whole call stays within its time limit at any
+   size.
 2. Local search: in seeded random order, for each order the best move among
    shifting it to another batch and swapping it with an order of another
    batch (same due group, capacity kept), applied when the total optimal
@@ -41,8 +53,9 @@ group the plan minimises walking. The baselines follow the same rule.
 4. Should FCFS still be shorter (it never was in our benchmarks), the FCFS
    batches are returned (method "fcfs").
 
-The time limit stops the search (local search and repacking; the savings
-construction always completes, the polish runs if time is left); the
+The time limit bounds the whole call: the construction as above, the
+local search and repacking until (1 - finish_share) of it, the polish if
+time is left, the rest for pricing the plan and its baselines; the
 result is deterministic
 for a seed unless the time limit cuts the search short (stats["stopped"]
 says why it stopped). Single-block layouts are priced exactly and

@@ -28,26 +28,33 @@ class _GridPricer:
         self.lo, self.hi, self.length = lo, hi, hi - lo
         xs = [params.aisle_x(a) for a in range(1, params.aisles + 1)]
         column_of = {x: i for i, x in enumerate(xs)}
-        levels = sorted({y for pts in order_points for _, y in pts} | {depot[1]})
-        level_of = {y: i for i, y in enumerate(levels)}
+        # Per order, its distinct (aisle, level) pairs, flat: orders' pairs from ptr[i] to ptr[i + 1].
         # Levels are measured from just before the front cross aisle, so that every level is > 0.
-        self.levels = np.array(levels, dtype=np.int64) - lo + 1
-        n = len(order_points)
-        occ = np.zeros((n + 1, len(xs), len(levels)), dtype=bool)  # row n: no picks
-        for i, pts in enumerate(order_points):
-            for x, y in pts:
-                if x not in column_of or not lo <= y <= hi:
-                    raise OffNetwork(f"point {(x, y)} is not on an aisle centre line")
-                occ[i, column_of[x], level_of[y]] = True
         self.aisles = len(xs)
-        self.packed = np.packbits(occ, axis=2, bitorder="little")  # (orders + 1, aisles, bytes)
-        self.depot_occ = None
+        n = len(order_points)
+        owner = np.fromiter((i for i, pts in enumerate(order_points) for _ in pts), dtype=np.int64)
+        xy = np.array([p for pts in order_points for p in pts], dtype=np.int64).reshape(-1, 2)
+        xs_arr = np.array(xs, dtype=np.int64)
+        col = np.searchsorted(xs_arr, xy[:, 0]).clip(0, len(xs) - 1)
+        bad = (xs_arr[col] != xy[:, 0]) | (xy[:, 1] < lo) | (xy[:, 1] > hi)
+        if bad.any():
+            x, y = xy[int(np.flatnonzero(bad)[0])].tolist()
+            raise OffNetwork(f"point {(x, y)} is not on an aisle centre line")
+        # Distinct (order, aisle, level), sorted by order: the pairs of order i are ptr[i]:ptr[i + 1].
+        level = xy[:, 1] - lo + 1
+        if len(xs) >= 1 << 12 or (len(level) and int(level.max()) >= 1 << 24):
+            raise ValueError("layout too large for the vectorised pricer (4,096 aisles, 16 km)")
+        keys = np.unique((owner << 36) | (col << 24) | level)
+        self.pair_aisle = (keys >> 24) & 0xFFF
+        self.pair_level = keys & 0xFFFFFF
+        self.ptr = np.searchsorted(keys >> 36, np.arange(n + 2), side="left").astype(np.int64)
+        self.count = np.diff(self.ptr)
+        self.padding = len(order_points)
+        self.depot_pair = None
         columns: list[tuple[int, int | None, np.ndarray | None]] = [(x, i, None) for i, x in enumerate(xs)]
         dx, dy = depot
         if dx in column_of and lo <= dy <= hi:
-            depot_occ = np.zeros((len(xs), len(levels)), dtype=bool)
-            depot_occ[column_of[dx], level_of[dy]] = True
-            self.depot_occ = np.packbits(depot_occ, axis=1, bitorder="little")
+            self.depot_pair = (column_of[dx], dy - lo + 1)
         elif dy in (lo, hi):
             costs = np.array(column_costs(lo, hi, [dy], aisle=False), dtype=np.float64)
             columns.append((dx, None, costs))
@@ -74,45 +81,50 @@ class _GridPricer:
 
     def price(self, sets: Sequence[Sequence[int]]) -> np.ndarray:
         out = np.empty(len(sets), dtype=np.int64)
-        if not len(sets):
-            return out
-        longest = max(1, max(len(s) for s in sets))
-        empty = self.packed.shape[0] - 1
         step = 20_000
         for start in range(0, len(sets), step):
             chunk = sets[start:start + step]
-            lens = np.fromiter(map(len, chunk), dtype=np.intp, count=len(chunk))
-            flat = np.fromiter(itertools.chain.from_iterable(chunk), dtype=np.intp, count=int(lens.sum()))
-            members = np.full((len(chunk), longest), empty, dtype=np.intp)
-            offsets = np.repeat(np.cumsum(lens) - lens, lens)
-            members[np.repeat(np.arange(len(chunk)), lens), np.arange(len(flat)) - offsets] = flat
-            out[start:start + len(chunk)] = self._lengths(members)
+            lens = np.fromiter(map(len, chunk), dtype=np.int64, count=len(chunk))
+            flat = np.fromiter(itertools.chain.from_iterable(chunk), dtype=np.int64, count=int(lens.sum()))
+            out[start:start + len(chunk)] = self._lengths(np.repeat(np.arange(len(chunk)), lens), flat, len(chunk))
         return out
 
-    def _lengths(self, members: np.ndarray) -> np.ndarray:
-        k = members.shape[0]
-        bits = np.bitwise_or.reduce(self.packed[members], axis=1)  # (K, aisles, bytes): the union of the orders
-        if self.depot_occ is not None:
-            bits |= self.depot_occ
-        y = self.levels
-        p = len(y)
-        occ = np.unpackbits(bits, axis=2, count=p, bitorder="little").view(bool)
-        occ = np.ascontiguousarray(occ.reshape(k * self.aisles, p).T)  # (levels, K * aisles)
-        yc = y[:, None]
-        # Highest level so far (0: none yet; levels are > 0), and the largest gap between consecutive levels.
-        run = occ[0] * y[0]
-        maxgap = np.zeros_like(run)
-        for i in np.flatnonzero(occ.any(axis=1)).tolist():
-            if i == 0:
-                continue
-            o = occ[i]
-            np.maximum(maxgap, (y[i] - run) * (o & (run > 0)), out=maxgap)
-            np.maximum(run, o * y[i], out=run)
-        big = np.int64(1) << 40
-        has = run > 0
-        ymax = run
-        ymin = (occ * (yc - big)).min(axis=0) + big
-        has, ymax, ymin, maxgap = (a.reshape(k, self.aisles).T for a in (has, ymax, ymin, maxgap))
+    def _aisle_stats(self, owner: np.ndarray, orders: np.ndarray, k: int):
+        """Per candidate set and aisle: whether it has picks there, its
+        lowest and highest level and the largest gap between consecutive
+        levels, from the (aisle, level) pairs of the set's orders (sorted
+        once, so the work is proportional to the pairs, not the levels)."""
+        counts = self.count[orders]
+        total = int(counts.sum())
+        first = np.repeat(self.ptr[orders] - (np.cumsum(counts) - counts), counts)
+        idx = first + np.arange(total)
+        group = np.repeat(owner, counts) * self.aisles + self.pair_aisle[idx]
+        level = self.pair_level[idx]
+        if self.depot_pair is not None:
+            group = np.concatenate([group, np.arange(k) * self.aisles + self.depot_pair[0]])
+            level = np.concatenate([level, np.full(k, self.depot_pair[1], dtype=np.int64)])
+        shift = 24  # levels are below 2**24 mm
+        keys = np.sort((group << shift) | level)
+        group, level = keys >> shift, keys & ((1 << shift) - 1)
+        cells = k * self.aisles
+        has = np.zeros(cells, dtype=bool)
+        ymin = np.zeros(cells, dtype=np.int64)
+        ymax = np.zeros(cells, dtype=np.int64)
+        maxgap = np.zeros(cells, dtype=np.int64)
+        if len(keys):
+            starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+            ends = np.r_[starts[1:], len(keys)] - 1
+            g = group[starts]
+            has[g] = True
+            ymin[g] = level[starts]
+            ymax[g] = level[ends]
+            gaps = np.r_[0, np.diff(level)]
+            gaps[starts] = 0
+            maxgap[g] = np.maximum.reduceat(gaps, starts)
+        return tuple(a.reshape(k, self.aisles).T for a in (has, ymax, ymin, maxgap))
+
+    def _lengths(self, owner: np.ndarray, orders: np.ndarray, k: int) -> np.ndarray:
+        has, ymax, ymin, maxgap = self._aisle_stats(owner, orders, k)
         inf = np.inf
         length = self.length
         w = np.empty((self.aisles, 6, k))

@@ -19,46 +19,68 @@ from wms.facility.rules import LayoutParams
 # --- savings -------------------------------------------------------------------------
 
 
-def _features(problem: _Problem, group: Sequence[int]) -> np.ndarray:
-    """Per order and aisle: how far it reaches into the aisle from each end."""
+def _all_features(problem: _Problem) -> np.ndarray:
+    """Per order and aisle: how far it reaches into the aisle from each end
+    (as a fraction of the aisle's length), and in the last column how far
+    it reaches from the depot along a cross aisle (in aisle pitches), for
+    every order at once (computed once per problem)."""
+    cached = getattr(problem, "_features", None)
+    if cached is not None:
+        return cached
     params = problem.params
     cross = params.cross_aisle_ys()
     lo, hi = cross[0], cross[-1]
-    xs = {params.aisle_x(a): a - 1 for a in range(1, params.aisles + 1)}
-    feats = np.zeros((len(group), 2 * params.aisles + 1), dtype=np.float32)
-    span = float(max(hi - lo, 1))
-    pitch = float(params.aisle_pitch_mm)
-    for r, i in enumerate(group):
-        for x, y in problem.points[i]:
-            a = xs.get(x)
-            if a is None:
-                feats[r, -1] = max(feats[r, -1], abs(x - problem.depot[0]) / pitch)
-                continue
-            feats[r, 2 * a] = max(feats[r, 2 * a], (y - lo) / span)
-            feats[r, 2 * a + 1] = max(feats[r, 2 * a + 1], (hi - y) / span)
+    column = {params.aisle_x(a): a - 1 for a in range(1, params.aisles + 1)}
+    feats = np.zeros((len(problem.orders), 2 * params.aisles + 1), dtype=np.float32)
+    owner = np.fromiter((i for i, pts in enumerate(problem.points) for _ in pts), dtype=np.int64)
+    xy = np.array([p for pts in problem.points for p in pts], dtype=np.float64).reshape(-1, 2)
+    if len(owner):
+        aisle = np.array([column.get(int(x), -1) for x in xy[:, 0]], dtype=np.int64)
+        on = aisle >= 0
+        span = float(max(hi - lo, 1))
+        np.maximum.at(feats, (owner[on], 2 * aisle[on]), ((xy[on, 1] - lo) / span).astype(np.float32))
+        np.maximum.at(feats, (owner[on], 2 * aisle[on] + 1), ((hi - xy[on, 1]) / span).astype(np.float32))
+        off = ~on
+        np.maximum.at(feats, (owner[off], np.full(int(off.sum()), feats.shape[1] - 1)),
+                      (np.abs(xy[off, 0] - problem.depot[0]) / float(params.aisle_pitch_mm)).astype(np.float32))
+    problem._features = feats
     return feats
 
 
+def _features(problem: _Problem, group: Sequence[int]) -> np.ndarray:
+    return _all_features(problem)[np.asarray(group, dtype=np.int64)]
+
+
 def _neighbours(problem: _Problem, group: Sequence[int], k: int) -> dict[int, list[int]]:
+    """Each order's k nearest orders of the group by their features (ties by position in the group)."""
     feats = _features(problem, group)
     norms = (feats * feats).sum(axis=1)
     k = min(k, len(group) - 1)
+    ids = np.asarray(group, dtype=np.int64)
     out: dict[int, list[int]] = {}
+    if k <= 0:
+        return {i: [] for i in group}
     for start in range(0, len(group), 512):
         block = feats[start:start + 512]
         d = norms[start:start + 512, None] + norms[None, :] - 2 * block @ feats.T
-        for r in range(len(block)):
-            d[r, start + r] = np.inf
-        nearest = np.argpartition(d, k - 1, axis=1)[:, :k] if k > 0 else np.zeros((len(block), 0), dtype=int)
-        for r in range(len(block)):
-            row = sorted(nearest[r].tolist(), key=lambda c, r=r: (d[r, c], c))
-            out[group[start + r]] = [group[c] for c in row]
+        rows = np.arange(len(block))
+        d[rows, start + rows] = np.inf
+        nearest = np.argpartition(d, k - 1, axis=1)[:, :k]
+        order = np.lexsort((nearest, np.take_along_axis(d, nearest, axis=1)), axis=1)
+        chosen = ids[np.take_along_axis(nearest, order, axis=1)]
+        for r, row in enumerate(chosen.tolist()):
+            out[group[start + r]] = row
     return out
 
 
 def _savings(problem: _Problem, group: Sequence[int], neighbours: dict[int, list[int]] | None,
-             counters: dict) -> list[tuple[int, ...]]:
-    """Clarke-Wright savings (ii) within one due group."""
+             counters: dict, deadline: float = float("inf"), merge_batch: int = 1) -> list[tuple[int, ...]]:
+    """Clarke-Wright savings (ii) within one due group (or zone). With
+    merge_batch k > 1, the k best merges still valid are made before the
+    savings of the new batches are priced (in one vectorised call): C&W (ii)
+    for k = 1, far fewer pricing calls for large groups. Past the deadline
+    it stops merging and loads the batches it has by `_sweep`
+    (counters["savings_stopped"] counts such stops)."""
     members: dict[int, tuple[int, ...]] = {}
     units: dict[int, int] = {}
     volume: dict[int, int] = {}
@@ -90,26 +112,90 @@ def _savings(problem: _Problem, group: Sequence[int], neighbours: dict[int, list
         push(sorted(pairs))
     next_id = len(group)
     while heap:
-        neg, a, b, d = heapq.heappop(heap)
-        if a not in active or b not in active:
-            continue
-        z = next_id
-        next_id += 1
-        members[z] = tuple(sorted(members[a] + members[b]))
-        units[z] = units[a] + units[b]
-        volume[z] = volume[a] + volume[b]
-        dist[z] = d
-        active -= {a, b}
-        for i in members[z]:
-            batch_of[i] = z
-        counters["merges"] = counters.get("merges", 0) + 1
-        if neighbours is None:
-            partners = sorted(active)
-        else:
-            partners = sorted({batch_of[j] for i in members[z] for j in neighbours[i]} & active - {z})
-        active.add(z)
-        push([(p, z) for p in partners])
+        if time.perf_counter() > deadline:
+            counters["savings_stopped"] = counters.get("savings_stopped", 0) + 1
+            return _sweep(problem, [members[b] for b in sorted(active)])
+        made: list[int] = []  # up to merge_batch merges, then their new savings priced in one call
+        while heap and len(made) < merge_batch:
+            neg, a, b, d = heapq.heappop(heap)
+            if a not in active or b not in active:
+                continue
+            z = next_id
+            next_id += 1
+            members[z] = tuple(sorted(members[a] + members[b]))
+            units[z] = units[a] + units[b]
+            volume[z] = volume[a] + volume[b]
+            dist[z] = d
+            active -= {a, b}
+            active.add(z)
+            for i in members[z]:
+                batch_of[i] = z
+            made.append(z)
+        counters["merges"] = counters.get("merges", 0) + len(made)
+        pairs: set[tuple[int, int]] = set()
+        for z in made:
+            if neighbours is None:
+                partners = active - {z}
+            else:
+                partners = {batch_of[j] for i in members[z] for j in neighbours[i]} & active - {z}
+            pairs.update((min(p, z), max(p, z)) for p in partners)
+        push(sorted(pairs))
     return [members[b] for b in sorted(active)]
+
+
+def _principal_key(problem: _Problem, group: Sequence[int]) -> dict[int, float]:
+    """Each order's position along the first principal component of the
+    group's features (a fixed sign, so deterministic)."""
+    x = _features(problem, group).astype(np.float64)
+    x -= x.mean(axis=0)
+    if len(group) < 2:
+        return dict.fromkeys(group, 0.0)
+    _, _, vt = np.linalg.svd(x, full_matrices=False)
+    axis = vt[0] * (1 if vt[0][np.argmax(np.abs(vt[0]))] >= 0 else -1)
+    return dict(zip(group, (x @ axis).tolist(), strict=True))
+
+
+def _sweep(problem: _Problem, batches: Sequence[tuple[int, ...]]) -> list[tuple[int, ...]]:
+    """What a stopped savings construction leaves, loaded cheaply: the
+    batches in the order of their orders' mean position along the first
+    principal component, each added to the current cart while it fits
+    (a sweep through similar orders; no pricing)."""
+    orders = [i for b in batches for i in b]
+    key = _principal_key(problem, orders)
+    out: list[tuple[int, ...]] = []
+    cur: list[int] = []
+    for b in sorted(batches, key=lambda b: (sum(key[i] for i in b) / len(b), b[0])):
+        if cur and not problem.fits_set([*cur, *b]):
+            out.append(tuple(sorted(cur)))
+            cur = []
+        cur.extend(b)
+    if cur:
+        out.append(tuple(sorted(cur)))
+    return out
+
+
+def _zones(problem: _Problem, group: Sequence[int], size: int) -> list[list[int]]:
+    """Split a due group into zones of at most `size` orders that reach
+    into the same parts of the same aisles: recursive halving at the median
+    of the orders' first principal component (of how far each order reaches
+    into each aisle from either end, as for the neighbours), so that each
+    zone can be batched on its own. Deterministic."""
+    feats = _features(problem, group).astype(np.float64)
+    out: list[list[int]] = []
+    stack = [np.arange(len(group))]
+    while stack:
+        rows = stack.pop()
+        if len(rows) <= size:
+            out.append(sorted(group[r] for r in rows.tolist()))
+            continue
+        x = feats[rows] - feats[rows].mean(axis=0)
+        _, _, vt = np.linalg.svd(x, full_matrices=False)
+        axis = vt[0] * (1 if vt[0][np.argmax(np.abs(vt[0]))] >= 0 else -1)  # a fixed sign: deterministic
+        key = x @ axis
+        order = rows[np.lexsort((rows, key))]
+        half = len(order) // 2
+        stack.extend([order[half:], order[:half]])
+    return out
 
 
 # --- local search ------------------------------------------------------------------
@@ -371,6 +457,10 @@ def plan_batches(
     polish_time_s: float = 0.3,
     polish_columns: int = 40,
     repack: bool = True,
+    zone_size: int = 20_000,
+    construction_share: float = 0.8,
+    finish_share: float = 0.05,
+    merge_batch: int | None = None,
 ) -> BatchPlan:
     """Our waves: savings (C&W ii), shift/swap local search with exact
     repacking, set-partitioning polish (see the module docstring).
@@ -389,7 +479,7 @@ def plan_batches(
     `neighbours` nearest orders. polish_time_s / polish_columns: CP-SAT's
     deterministic time and the columns kept per order."""
     started = time.perf_counter()
-    deadline = started + time_limit_s
+    deadline = started + (1 - finish_share) * time_limit_s  # the rest: the final pricing and baselines
     problem = _Problem(orders, params, depot, capacity_units, capacity_volume_mm3, due_window, seed=seed)
     stats: dict = {"seed": seed, "orders": len(problem.orders), "due_groups": len(problem.groups)}
     if not problem.orders:
@@ -397,22 +487,36 @@ def plan_batches(
     near: dict[int, list[int]] | None = None
     batches: list[tuple[int, ...]] = []
     counters: dict = {}
-    for group in problem.groups:
-        nb = _neighbours(problem, group, neighbours) if len(group) > full_savings_limit else None
+    zones = [z for group in problem.groups
+             for z in (_zones(problem, group, zone_size) if len(group) > zone_size else [group])]
+    stats["zones"] = len(zones)
+    build_until = started + construction_share * time_limit_s
+    for zone in zones:
+        # Zones are built one after the other until the construction time is up (the first merges
+        # of savings save the most); those left are swept.
+        zone_deadline = build_until
+        if time.perf_counter() >= zone_deadline:  # no time left to build: sweep
+            counters["savings_stopped"] = counters.get("savings_stopped", 0) + 1
+            batches.extend(_sweep(problem, [(i,) for i in zone]))
+            continue
+        nb = _neighbours(problem, zone, neighbours) if len(zone) > full_savings_limit else None
         if nb is not None:
             near = {**(near or {}), **nb}
-        batches.extend(_savings(problem, group, nb, counters))
-    stats["mode"] = "neighbours" if near is not None else "full"
+        k = merge_batch if merge_batch is not None else (1 if len(zone) <= 1000 else len(zone) // 100)
+        batches.extend(_savings(problem, zone, nb, counters, zone_deadline, k))
+    stats["mode"] = ("zones+" if len(zones) > len(problem.groups) else "") + (
+        "neighbours" if near is not None else "full")
+    stats["savings_stopped"] = counters.get("savings_stopped", 0)
     stats["merges"] = counters.get("merges", 0)
     # (on a multi-block proxy the savings figure would cost one OR-Tools route per batch: not reported)
     savings_total = int(sum(problem.cost(batches))) if problem.cost.pricer.exact else None
     stats["savings_s"] = round(time.perf_counter() - started, 4)
     method = "savings"
     if local_search:
-        if near is not None and len(near) < len(problem.orders):  # small groups search fully
-            for group in problem.groups:
-                for i in group:
-                    near.setdefault(i, [j for j in group if j != i])
+        if near is not None and len(near) < len(problem.orders):  # small zones search fully
+            for zone in zones:
+                for i in zone:
+                    near.setdefault(i, [j for j in zone if j != i])
         st = _State(problem, batches)
         rng = random.Random(seed)
         _local_search(st, rng, deadline, max_passes, near, stats)

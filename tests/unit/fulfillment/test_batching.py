@@ -183,3 +183,62 @@ def test_the_vectorised_pricer_agrees_with_the_router_for_any_depot_on_a_cross_a
         sets = [(0,), (1,), (0, 1), (2, 3), (0, 1, 2, 3)]
         want = [ratliff_rosenthal_length(p, depot, [q for i in s for q in orders[i]]) for s in sets]
         assert _GridPricer(p, depot, orders).price(sets).tolist() == want
+
+
+def test_a_large_group_is_split_into_zones_of_similar_orders():
+    from fulfillment.batching.problem import _Problem
+    from fulfillment.batching.search import _features, _zones
+
+    rng = random.Random(12)
+    orders = make_orders(90, rng, lines=(1, 3))
+    problem = _Problem(orders, P, DEPOT, 15, None, None)
+    group = list(range(len(orders)))
+    zones = _zones(problem, group, 25)
+    assert sorted(i for z in zones for i in z) == group  # a partition
+    assert all(12 <= len(z) <= 25 for z in zones)
+    assert _zones(problem, group, 25) == zones  # deterministic
+    assert _zones(problem, group, 90) == [group]
+    # Orders of one zone are closer to each other than to the others, on average.
+    feats = _features(problem, group)
+
+    def spread(members):
+        f = feats[members]
+        return float(((f - f.mean(axis=0)) ** 2).sum(axis=1).mean())
+
+    assert sum(spread(z) for z in zones) / len(zones) < spread(group)
+
+
+@pytest.mark.parametrize("kwargs", [{"zone_size": 20}, {"merge_batch": 4}, {"zone_size": 20, "merge_batch": 3}])
+def test_zones_and_batched_savings_give_sound_plans_better_than_fcfs(kwargs):
+    rng = random.Random(13)
+    orders = make_orders(60, rng, lines=(1, 5), volume=True)
+    plan = plan_batches(orders, params=P, depot=DEPOT, capacity_units=14, capacity_volume_mm3=15_000, seed=2,
+                        time_limit_s=60, **kwargs)
+    assert_plan_is_sound(plan, orders, 14, 15_000)
+    assert plan.distance_mm < plan.fcfs_distance_mm
+    if "zone_size" in kwargs:
+        assert plan.stats["zones"] == 4 and plan.stats["mode"].startswith("zones+")
+    again = plan_batches(orders, params=P, depot=DEPOT, capacity_units=14, capacity_volume_mm3=15_000, seed=2,
+                         time_limit_s=60, **kwargs)
+    assert (again.batches, again.distance_mm) == (plan.batches, plan.distance_mm)  # deterministic
+
+
+def test_merge_batch_one_is_clarke_and_wright_ii():
+    rng = random.Random(14)
+    orders = make_orders(40, rng)
+    default = plan_batches(orders, params=P, depot=DEPOT, capacity_units=15, local_search=False)
+    one = plan_batches(orders, params=P, depot=DEPOT, capacity_units=15, local_search=False, merge_batch=1)
+    many = plan_batches(orders, params=P, depot=DEPOT, capacity_units=15, local_search=False, merge_batch=8)
+    assert default.batches == one.batches
+    assert many.batches != one.batches  # merges made before their new savings are known differ
+
+
+def test_a_construction_out_of_time_still_loads_every_order_on_a_cart():
+    rng = random.Random(15)
+    orders = make_orders(80, rng, lines=(1, 4))
+    plan = plan_batches(orders, params=P, depot=DEPOT, capacity_units=12, time_limit_s=0.0, zone_size=30)
+    assert plan.stats["savings_stopped"] == plan.stats["zones"] == 4
+    assert_plan_is_sound(plan, orders, 12)
+    # The sweep fills carts: far fewer batches than orders, and shorter than picking each order alone.
+    assert len(plan.batches) < len(orders) / 2
+    assert plan.distance_mm < plan.single_order_distance_mm
