@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fulfillment.bins import Stock
-from fulfillment.models import ORDER_STATUSES, Carton, Order, Pick, PickList, Wave
+from fulfillment.models import ORDER_STATUSES, Carton, Order, Pick, PickList, PickListTote, Wave
 from wms.auth.lookup import get_visible
 from wms.auth.principal import Principal
 from wms.catalog.models import Lot, Sku
@@ -60,6 +60,28 @@ def get_wave(session: Session, actor: Principal, wave_id: int) -> Wave:
 def get_pick_list(session: Session, actor: Principal, pick_list_id: int, *, for_update: bool = False) -> PickList:
     return get_visible(session, actor, PickList, pick_list_id, roles=("admin", "operator"), what="pick list",
                        for_update=for_update)
+
+
+def order_for_scan(session: Session, actor: Principal, code: str, *, status: str) -> Order:
+    """The order a packer or shipper scanned: its tote (the latest order put
+    into it) or its reference, among the orders of that status the caller may
+    see. Not found (or in another status) is NotFound naming the scan."""
+    actor.require("admin", "operator")
+    code = (code or "").strip()
+    if not code:
+        raise ValidationFailed(code="scan a tote or an order")
+    visible = [Order.status == status, actor.warehouse_filter(Order.warehouse_id)]
+    order = session.scalar(
+        select(Order).join(PickListTote, PickListTote.order_id == Order.id)
+        .where(PickListTote.tote == code.upper(), *visible).order_by(PickListTote.id.desc()).limit(1))
+    if order is None:
+        found = list(session.scalars(select(Order).where(Order.reference == code, *visible).limit(2)))
+        if len(found) > 1:
+            raise ValidationFailed(code=f"{code} is the reference of orders of several sellers: scan the tote")
+        order = found[0] if found else None
+    if order is None:
+        raise NotFound(f"no {status} order in tote or with reference {code}", {"code": "not found"})
+    return order
 
 
 def open_pick_qty(session: Session, warehouse_id: int, sku_ids: set[int]) -> dict[tuple[int, int, str], int]:

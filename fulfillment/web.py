@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from marshmallow import fields
 from werkzeug.datastructures import MultiDict
 
-from fulfillment import portal, wave_pages
+from fulfillment import pack_pages, portal, wave_pages
 from fulfillment.models import SHORT_REASONS
 from fulfillment.picking import assign_tote, confirm_pick
 from fulfillment.queries import get_pick_list
@@ -138,6 +138,13 @@ def pick(pick_list_id: int):
     return done("fulfillment_web.pick_screen", text, pick_list_id=pick_list_id)
 
 
+# Packing and shipping on the handheld (fulfillment.pack_pages).
+bp.add_url_rule("/pack", "pack_start", pack_pages.pack_start)
+bp.add_url_rule("/pack/<int:order_id>", "pack_screen", pack_pages.pack_screen)
+bp.add_url_rule("/pack/<int:order_id>", "pack", form_idempotency_key(pack_pages.pack), methods=["POST"])
+bp.add_url_rule("/ship", "ship_start", pack_pages.ship_start)
+bp.add_url_rule("/ship/<int:order_id>", "ship_screen", pack_pages.ship_screen)
+bp.add_url_rule("/ship/<int:order_id>", "ship", form_idempotency_key(pack_pages.ship), methods=["POST"])
 # The seller portal's orders (fulfillment.portal).
 bp.add_url_rule("/orders", "orders", portal.orders)
 bp.add_url_rule("/orders/<int:order_id>", "order_page", portal.order_page)
@@ -160,4 +167,5 @@ def portal_nav() -> list[tuple[str, str, tuple[str, ...]]]:
 
 def home_menu() -> list[tuple[str, str]]:
     """The home screen's buttons this package adds: (label, endpoint)."""
-    return [(N_("Pick"), "fulfillment_web.pick_start")]
+    return [(N_("Pick"), "fulfillment_web.pick_start"), (N_("Pack"), "fulfillment_web.pack_start"),
+            (N_("Ship"), "fulfillment_web.ship_start")]

@@ -24,9 +24,11 @@ HANDHELD_TEMPLATES = [
     "wms/web/templates/web/" + name for name in (
         "base.html", "error.html", "_labels.html", "login.html", "home.html", "receive_list.html", "receive.html",
         "close.html", "_asn_lines.html", "_discrepancies.html", "putaway_list.html", "putaway.html")
-] + ["fulfillment/templates/fulfillment/" + name for name in ("pick_start.html", "pick.html", "pick_totes.html")]
+] + ["fulfillment/templates/fulfillment/" + name for name in (
+    "pick_start.html", "pick.html", "pick_totes.html", "pack_start.html", "pack.html", "ship.html")]
 HANDHELD_MODULES = ["wms/web/" + name for name in (
-    "receiving.py", "putaway.py", "account.py", "guard.py", "pages.py")] + ["fulfillment/web.py"]
+    "receiving.py", "putaway.py", "account.py", "guard.py", "pages.py")] + [
+    "fulfillment/web.py", "fulfillment/pack_pages.py"]
 # Templates whose every string goes through the catalogue: all of them.
 TEMPLATE_FOLDERS = ("wms/web/templates/web", "fulfillment/templates/fulfillment", "wms/channels/templates/channels")
 TRANSLATED = sorted(str(path.relative_to(ROOT)) for folder in TEMPLATE_FOLDERS
