@@ -257,7 +257,7 @@ def test_the_pick_tiles_open_the_picks_they_count_page_after_page(screen, tokens
     pick_list = new_pick_list(session)
     first = pick_list["picks"][0]
     confirm_pick(session, ADMIN, pick_list["id"], first["seq"], location=first["location"], sku=first["sku_id"],
-                 qty=0)
+                 qty=0, short_reason="empty")
     session.commit()
     browser = screen(tokens.wh1_operator)
     board = tiles(browser.get("/dashboard").get_data(as_text=True))
