@@ -157,3 +157,28 @@ def test_the_functions_bucket_rule_is_the_pythons(session, postgres):
         for condition in ("good", "damaged"):
             assert session.scalar(select(func.wms_bucket(kind, condition))) == \
                 bucket_for(kind, condition), (kind, condition)
+
+
+def test_a_movement_by_a_person_is_one_statement_that_records_the_person(session, postgres, count_statements):
+    """Migration 0016: the user goes into movement_users in the same round trip."""
+    from wms.auth.principal import Principal
+    from wms.auth.users import create_user
+    from wms.ledger.models import MovementUser
+
+    world = make_world(session)
+    sku = SkuFactory(seller=world.seller_a, code="ONE-2")
+    user = create_user(session, Principal.system(), login="dock.ann", name="Ann", role="operator",
+                       warehouses=["WH1"], password="a long enough password 1")
+    inbound, dock = (session.scalar(select(Location).where(Location.warehouse_id == world.wh1.id,
+                                                           Location.kind == kind)) for kind in ("inbound", "dock"))
+    session.commit()
+    actor = Principal(role="operator", warehouse_ids=frozenset({world.wh1.id}), user_id=user.id, name="Ann")
+    with count_statements() as statements:
+        movement = post_movement(session, warehouse_id=world.wh1.id, kind="receipt", actor=actor,
+                                 lines=[PostingLine(inbound.id, sku.id, -2), PostingLine(dock.id, sku.id, 2)])
+    sent = [s for s in statements if "SAVEPOINT" not in s]
+    assert len(sent) == 1 and sent[0].startswith("SELECT wms_post_movement("), sent
+    assert session.scalar(select(MovementUser.user_id).where(MovementUser.movement_id == movement.id)) == user.id
+    without = post_movement(session, warehouse_id=world.wh1.id, kind="receipt",
+                            lines=[PostingLine(inbound.id, sku.id, -1), PostingLine(dock.id, sku.id, 1)])
+    assert session.scalar(select(MovementUser.user_id).where(MovementUser.movement_id == without.id)) is None

@@ -164,10 +164,14 @@ def post_movement(
             "idempotency_key_id": write_scope(session).idempotency_key_id,
             "created_at": utcnow(),
         }
-        post = _post_in_one_round_trip if _one_round_trip(session) else _post_by_statements
-        movement, postings, owners, deltas = post(session, values, netted, consume)
-        if actor is not None and actor.user_id is not None:
-            session.execute(insert(MovementUser).values(movement_id=movement.id, user_id=actor.user_id))
+        user_id = actor.user_id if actor is not None else None
+        if _one_round_trip(session):
+            # The person is written by the function too (migration 0016).
+            movement, postings, owners, deltas = _post_in_one_round_trip(session, values, netted, consume, user_id)
+        else:
+            movement, postings, owners, deltas = _post_by_statements(session, values, netted, consume)
+            if user_id is not None:
+                session.execute(insert(MovementUser).values(movement_id=movement.id, user_id=user_id))
         announce_levels(session, [
             LevelChange(wh_id, sku_id, owners[sku_id], changed) for (wh_id, sku_id), changed in sorted(deltas.items())
         ])
@@ -193,14 +197,15 @@ _POST_MOVEMENT = text(
     "SELECT wms_post_movement(:warehouse_id, :kind, :reference, :reason, :note, :actor_token_id, "
     ":idempotency_key_id, :created_at, CAST(:locations AS bigint[]), CAST(:skus AS bigint[]), "
     "CAST(:lots AS text[]), CAST(:conditions AS text[]), CAST(:qtys AS bigint[]), "
-    "CAST(:reservations AS bigint[]), CAST(:reserved_qtys AS bigint[]))"
+    "CAST(:reservations AS bigint[]), CAST(:reserved_qtys AS bigint[]), CAST(:user_id AS bigint))"
 ).bindparams(bindparam("created_at", type_=UTCDateTime))
 
 
-def _post_in_one_round_trip(session: Session, values: dict, netted: list[PostingLine], consume):
+def _post_in_one_round_trip(session: Session, values: dict, netted: list[PostingLine], consume,
+                            user_id: int | None = None):
     """PostgreSQL: the whole movement in one statement, wms_post_movement()
-    (migration 0007), with the same guards, lock order and errors as
-    _post_by_statements."""
+    (migration 0007; 0016 gave it the person, written to movement_users), with
+    the same guards, lock order and errors as _post_by_statements."""
     consumed = sorted(consume)
     try:
         result = session.execute(_POST_MOVEMENT, {
@@ -212,6 +217,7 @@ def _post_in_one_round_trip(session: Session, values: dict, netted: list[Posting
             "qtys": [line.qty for line in netted],
             "reservations": [reservation_id for reservation_id, _qty in consumed],
             "reserved_qtys": [qty for _reservation_id, qty in consumed],
+            "user_id": user_id,
         }).scalar_one()
     except DBAPIError as exc:
         error = _FUNCTION_ERRORS.get(getattr(exc.orig, "sqlstate", None))
