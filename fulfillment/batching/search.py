@@ -96,13 +96,23 @@ def _savings(problem: _Problem, group: Sequence[int], neighbours: dict[int, list
     active = set(members)
     heap: list[tuple[int, int, int, int]] = []
 
+    cap_u, cap_v = problem.cap_u, problem.cap_v
+
     def push(pairs: list[tuple[int, int]]) -> None:
-        pairs = [(a, b) for a, b in pairs if problem.fits(units[a] + units[b], volume[a] + volume[b])]
+        if cap_v is None:
+            pairs = [(a, b) for a, b in pairs if units[a] + units[b] <= cap_u]
+        else:
+            pairs = [(a, b) for a, b in pairs if units[a] + units[b] <= cap_u and volume[a] + volume[b] <= cap_v]
         if not pairs:
             return
         unions = [tuple(sorted(members[a] + members[b])) for a, b in pairs]
-        for (a, b), d in zip(pairs, problem.cost(unions), strict=True):
-            heapq.heappush(heap, (d - dist[a] - dist[b], a, b, d))
+        entries = [(d - dist[a] - dist[b], a, b, d) for (a, b), d in zip(pairs, problem.cost(unions), strict=True)]
+        if len(entries) > len(heap):  # the same pops either way: the entries are distinct
+            heap.extend(entries)
+            heapq.heapify(heap)
+        else:
+            for e in entries:
+                heapq.heappush(heap, e)
 
     if neighbours is None:
         push([(a, b) for a, b in itertools.combinations(sorted(members), 2)])
@@ -138,7 +148,7 @@ def _savings(problem: _Problem, group: Sequence[int], neighbours: dict[int, list
                 partners = active - {z}
             else:
                 partners = {batch_of[j] for i in members[z] for j in neighbours[i]} & active - {z}
-            pairs.update((min(p, z), max(p, z)) for p in partners)
+            pairs.update((p, z) if p < z else (z, p) for p in partners)
         push(sorted(pairs))
     return [members[b] for b in sorted(active)]
 
