@@ -91,6 +91,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
+from fulfillment.batching import OrderSpec, plan_batches
 from fulfillment.routing import optimal_route, ratliff_rosenthal_length
 from wms.facility.rules import Geometry, LayoutParams, travel_distance_mm
 
@@ -184,6 +185,9 @@ class Problem:
     # "greedy" (the most walking saved per move first, on the training
     # tours) or "best" (whichever gives the shorter training tours).
     reslot_method: str = "best"
+    # With carts: this many of the latest training orders, batched as
+    # fulfillment plans waves, choose the start and the fallback.
+    wave_sample: int = 200
 
 
 @dataclass(frozen=True)
@@ -957,6 +961,28 @@ def _units_effort_mm(inst: _Instance, homes: Mapping[int, Sequence[int]], units:
     return total
 
 
+def _waves_effort_mm(inst: _Instance, homes: Mapping[int, Sequence[int]], orders: Sequence[Sequence[int]],
+                     batch_units: int, seed: int) -> int:
+    """The orders picked in fulfillment's own waves (`plan_batches`, carts of
+    `batch_units` lines): the waves' optimal tours plus each pick's level
+    penalty."""
+    specs, levels = [], 0
+    for k, o in enumerate(orders):
+        pts = []
+        for i in o:
+            if homes.get(i):
+                s = inst.slots[homes[i][0]]
+                pts.append((s.x_mm, s.y_mm))
+                levels += level_penalty_mm(s.level, inst.p.rules)
+        if pts:
+            specs.append(OrderSpec(id=k, picks=tuple(pts), units=min(len(pts), batch_units)))
+    if not specs:
+        return levels
+    plan = plan_batches(specs, params=inst.p.layout, depot=inst.p.depot, capacity_units=batch_units,
+                        time_limit_s=10, seed=seed, polish=False)
+    return int(plan.distance_mm) + levels
+
+
 def _sorted_assignment(inst: _Instance, masks: list[np.ndarray]) -> dict[int, list[int]] | None:
     """Faces by picks per face into slots by cost: optimal when it breaks no
     constraint (its cost is then the lower bound); None when it does."""
@@ -1153,9 +1179,18 @@ def solve(problem: Problem, progress: Callable[[float, str], bool | None] | None
         report(0.05 + 0.25 * (k + 1) / len(weights), "assignment")
         if time.monotonic() > deadline:
             break
+    waves = problem.batch_units and problem.layout is not None and problem.wave_sample and train_orders
+    wave_orders = train_orders[-problem.wave_sample:] if waves else []
+
+    def effort(h: Mapping[int, Sequence[int]]) -> int:
+        """Training tours: single orders; with carts, the sample of orders
+        batched into waves as fulfillment plans them."""
+        if waves:
+            return _waves_effort_mm(inst, h, wave_orders, problem.batch_units, problem.seed)
+        return _units_effort_mm(inst, h, train_units, scorer)
     if len(candidates) > 1 or train_units:
         for c in candidates:
-            c["effort"] = _units_effort_mm(inst, c["homes"], train_units, scorer)
+            c["effort"] = effort(c["homes"])
         if problem.max_moves is None:
             best_weight = min(candidates, key=lambda c: (len(c["unplaced"]), c["effort"]))["weight"]
             for name, make in (("coi", baseline_coi), ("within_aisle", baseline_within_aisle)):
@@ -1163,7 +1198,7 @@ def solve(problem: Problem, progress: Callable[[float, str], bool | None] | None
                 if _feasible(inst, masks, h):
                     candidates.append({"name": name, "weight": best_weight, "homes": h, "unplaced": [],
                                        "flow": None, "method": "baseline",
-                                       "effort": _units_effort_mm(inst, h, train_units, scorer)})
+                                       "effort": effort(h)})
     chosen = min(candidates, key=lambda c: (len(c["unplaced"]), c.get("effort", 0)))
     inst.cost = plain
     optimal = next((c for c in candidates if c["weight"] == 1.0 and c["method"] != "baseline"), None)
@@ -1235,7 +1270,8 @@ def solve(problem: Problem, progress: Callable[[float, str], bool | None] | None
                    "move_price": lam_used, "flow_seconds": round(flow_seconds, 3),
                    "assignment_cost": round(assignment_cost, 3), "start": chosen["name"],
                    "horizontal_weight": weight, "batch_units": problem.batch_units,
-                   "start_effort_m": {c["name"]: round(c["effort"] / 1000 / max(1, len(train_units)), 3)
+                   "start_effort_m": {c["name"]: round(c["effort"] / 1000 / max(1, len(wave_orders) if waves
+                                                                              else len(train_units)), 3)
                                       for c in candidates if "effort" in c},
                    "group_zones": {g: sorted(z) for g, z in group_zones.items()}, **zone_info, **reslot}
     report(0.5, "affinity")
@@ -1248,14 +1284,15 @@ def solve(problem: Problem, progress: Callable[[float, str], bool | None] | None
     if problem.max_moves is None and train_units and len(candidates) > 1:
         # Never worse on the training tours than any candidate start (the
         # COI and within-aisle placements among them when they are feasible).
-        final = _units_effort_mm(inst, homes, train_units, scorer)
-        stats["plan_effort_m"] = round(final / 1000 / len(train_units), 3)
+        final = effort(homes)
+        per = len(wave_orders) if waves else len(train_units)
+        stats["plan_effort_m"] = round(final / 1000 / per, 3)
         alt = min(candidates, key=lambda c: (len(c["unplaced"]), c["effort"]))
         if (len(alt["unplaced"]), alt["effort"]) < (len(unplaced), final):
             unplaced = list(alt["unplaced"])
             homes = _order_faces(inst, {i: js for i, js in alt["homes"].items() if i not in set(unplaced)})
             stats["plan"] = alt["name"]
-            stats["plan_effort_m"] = round(alt["effort"] / 1000 / len(train_units), 3)
+            stats["plan_effort_m"] = round(alt["effort"] / 1000 / per, 3)
     cost_after = placement_cost(inst, homes)
     lower_bound, _ = inst.sorted_relaxation(set(homes))
     stats["assignment_seconds"] = round(time.monotonic() - started, 3)
