@@ -136,23 +136,7 @@ def post_movement(
     location would go negative or sellable stock would fall below what is
     reserved.
     """
-    if kind not in MOVEMENT_KINDS:
-        raise ValueError(f"unknown movement kind {kind!r}")
-    for line in lines:
-        if line.condition not in CONDITIONS:
-            raise ValidationFailed(condition=f"must be one of {', '.join(CONDITIONS)}")
-    if unbalanced(lines):
-        raise ValueError(f"movement does not balance: {unbalanced(lines)}")
-    netted = net_lines(lines)
-    if not netted:
-        raise ValidationFailed(qty="the movement changes nothing")
-    if any(abs(line.qty) > INT32_MAX for line in netted):
-        # A posting is one request's quantity (INTEGER); only the sums it feeds are BIGINT.
-        raise ValidationFailed(qty=f"at most {INT32_MAX} units move in one movement")
-    for _reservation_id, qty in consume:
-        if qty <= 0:
-            raise ValueError("consumed quantities are positive")
-
+    netted = _checked(kind, lines, consume)
     with transaction(session):
         values = {
             "warehouse_id": warehouse_id,
@@ -179,6 +163,117 @@ def post_movement(
         return _attach(session, movement, postings)
 
 
+def _checked(kind: str, lines: Sequence[PostingLine], consume: Sequence[tuple[int, int]]) -> list[PostingLine]:
+    """The movement's lines netted, in canonical key order, once it is known
+    to be well formed (nothing is written before)."""
+    if kind not in MOVEMENT_KINDS:
+        raise ValueError(f"unknown movement kind {kind!r}")
+    for line in lines:
+        if line.condition not in CONDITIONS:
+            raise ValidationFailed(condition=f"must be one of {', '.join(CONDITIONS)}")
+    if unbalanced(lines):
+        raise ValueError(f"movement does not balance: {unbalanced(lines)}")
+    netted = net_lines(lines)
+    if not netted:
+        raise ValidationFailed(qty="the movement changes nothing")
+    if any(abs(line.qty) > INT32_MAX for line in netted):
+        # A posting is one request's quantity (INTEGER); only the sums it feeds are BIGINT.
+        raise ValidationFailed(qty=f"at most {INT32_MAX} units move in one movement")
+    for _reservation_id, qty in consume:
+        if qty <= 0:
+            raise ValueError("consumed quantities are positive")
+    return netted
+
+
+class MovementSpec(NamedTuple):
+    """One movement of a bulk posting (post_movements): post_movement's arguments."""
+
+    warehouse_id: int
+    kind: str
+    lines: Sequence[PostingLine]
+    reference: str | None = None
+    reason: str | None = None
+    note: str | None = None
+    consume: Sequence[tuple[int, int]] = ()
+
+
+def post_movements(session: Session, specs: Sequence[MovementSpec], *,
+                   actor: Principal | None = None) -> list[Movement]:
+    """Many movements (a pallet's receipts, a wave's picks, an import) in one
+    transaction: all of them or, when one fails its guards, none (its error is
+    raised). The same guards, lock order per movement and errors as
+    post_movement. On PostgreSQL they reach the server in one round trip
+    (psycopg's pipeline mode, one wms_post_movement() call each); subscribers
+    hear once of the summed level changes."""
+    checked = [(spec, _checked(spec.kind, spec.lines, spec.consume)) for spec in specs]
+    if not checked:
+        return []
+    user_id = actor.user_id if actor is not None else None
+    with transaction(session):
+        common = {
+            "actor_token_id": actor.token_id if actor else None,
+            "idempotency_key_id": write_scope(session).idempotency_key_id,
+            "created_at": utcnow(),
+        }
+        values = [{"warehouse_id": spec.warehouse_id, "kind": spec.kind, "reference": spec.reference,
+                   "reason": spec.reason, "note": spec.note, **common} for spec, _netted in checked]
+        if _one_round_trip(session):
+            results = _pipelined(session, [
+                _function_params(v, netted, spec.consume, user_id)
+                for v, (spec, netted) in zip(values, checked, strict=True)])
+            posted = [_from_function_result(v, netted, result)
+                      for v, (_spec, netted), result in zip(values, checked, results, strict=True)]
+        else:
+            posted = []
+            for v, (spec, netted) in zip(values, checked, strict=True):
+                posted.append(_post_by_statements(session, v, netted, spec.consume))
+                if user_id is not None:
+                    session.execute(insert(MovementUser).values(movement_id=posted[-1][0].id, user_id=user_id))
+        summed: dict[tuple[int, int], dict[str, int]] = {}
+        owners: dict[int, int] = {}
+        for _movement, _postings, movement_owners, deltas in posted:
+            owners.update(movement_owners)
+            for key, changed in deltas.items():
+                total = summed.setdefault(key, {})
+                for bucket, qty in changed.items():
+                    total[bucket] = total.get(bucket, 0) + qty
+        summed = {key: {b: q for b, q in changed.items() if q} for key, changed in summed.items()}
+        announce_levels(session, [LevelChange(wh_id, sku_id, owners[sku_id], changed)
+                                  for (wh_id, sku_id), changed in sorted(summed.items()) if changed])
+        announce_available(session, [key for key, changed in sorted(summed.items())
+                                     if changed.get("sellable", 0) > 0])
+        return [_attach(session, movement, postings) for movement, postings, _o, _d in posted]
+
+
+def _pipelined(session: Session, params: list[dict]) -> list[dict]:
+    """wms_post_movement() once per parameter set, every call sent before the
+    first answer is read (psycopg's executemany runs in pipeline mode: one
+    round trip), in this session's transaction. A failed guard raises its
+    DomainError; the transaction is then to be rolled back, as after any
+    failed movement."""
+    import psycopg
+
+    connection = session.connection()
+    compiled = _POST_MOVEMENT.compile(dialect=connection.dialect)
+    processors = compiled._bind_processors
+    bound = [{k: processors[k](v) if k in processors else v for k, v in p.items()} for p in params]
+    driver = connection.connection.driver_connection
+    results = []
+    try:
+        with driver.cursor() as cursor:
+            cursor.executemany(compiled.string, bound, returning=True)
+            while True:
+                results.append(cursor.fetchone()[0])
+                if not cursor.nextset():
+                    break
+    except psycopg.Error as exc:
+        error = _FUNCTION_ERRORS.get(getattr(exc, "sqlstate", None))
+        if error is None:
+            raise DBAPIError.instance(compiled.string, None, exc, psycopg.Error) from exc
+        raise error(exc.diag.message_primary) from None
+    return results
+
+
 def _one_round_trip(session: Session) -> bool:
     """Whether this session posts through wms_post_movement() (PostgreSQL)."""
     return _dialect(session) == "postgresql"
@@ -201,29 +296,39 @@ _POST_MOVEMENT = text(
 ).bindparams(bindparam("created_at", type_=UTCDateTime))
 
 
+def _function_params(values: dict, netted: list[PostingLine], consume, user_id: int | None) -> dict:
+    consumed = sorted(consume)
+    return {
+        **values,
+        "locations": [line.location_id for line in netted],
+        "skus": [line.sku_id for line in netted],
+        "lots": [line.lot for line in netted],
+        "conditions": [line.condition for line in netted],
+        "qtys": [line.qty for line in netted],
+        "reservations": [reservation_id for reservation_id, _qty in consumed],
+        "reserved_qtys": [qty for _reservation_id, qty in consumed],
+        "user_id": user_id,
+    }
+
+
 def _post_in_one_round_trip(session: Session, values: dict, netted: list[PostingLine], consume,
                             user_id: int | None = None):
     """PostgreSQL: the whole movement in one statement, wms_post_movement()
     (migration 0007; 0016 gave it the person, written to movement_users), with
     the same guards, lock order and errors as _post_by_statements."""
-    consumed = sorted(consume)
     try:
-        result = session.execute(_POST_MOVEMENT, {
-            **values,
-            "locations": [line.location_id for line in netted],
-            "skus": [line.sku_id for line in netted],
-            "lots": [line.lot for line in netted],
-            "conditions": [line.condition for line in netted],
-            "qtys": [line.qty for line in netted],
-            "reservations": [reservation_id for reservation_id, _qty in consumed],
-            "reserved_qtys": [qty for _reservation_id, qty in consumed],
-            "user_id": user_id,
-        }).scalar_one()
+        result = session.execute(_POST_MOVEMENT, _function_params(values, netted, consume, user_id)).scalar_one()
     except DBAPIError as exc:
         error = _FUNCTION_ERRORS.get(getattr(exc.orig, "sqlstate", None))
         if error is None:
             raise
         raise error(exc.orig.diag.message_primary) from None
+    return _from_function_result(values, netted, result)
+
+
+def _from_function_result(values: dict, netted: list[PostingLine], result: dict):
+    """The movement, its postings, owners and level changes, from what
+    wms_post_movement() answered (nothing read back)."""
     locations, owners = {}, {}
     for line, wh_id, is_virtual, loc_kind, code, owner_id in zip(
         netted, result["warehouses"], result["virtual"], result["kinds"], result["codes"], result["owners"],
