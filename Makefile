@@ -69,6 +69,8 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.picking
 	$(BIN)/python -m bench.slotting --quick
 	$(BIN)/python -m bench.sync
+	$(BIN)/python -m bench.bulk
+	$(BIN)/python -m bench.growth
 
 # Mutation testing of the pure modules ([mutmut] in setup.cfg) against their
 # fast tests; MUTANTS narrows it, e.g. MUTANTS='fulfillment.bins*'. All of it
