@@ -110,7 +110,7 @@ GOALS = {
 
 FULL = {
     "routing_sizes": [5, 10, 15, 20, 30, 45, 60], "routing_reps": 100, "verify_reps": 20, "verify_max": 20,
-    "multi_aisles": [10, 30], "multi_sizes": [20, 30, 40], "multi_reps": 10, "prove_s": 300.0,
+    "multi_aisles": [10, 30], "multi_sizes": [20, 30, 40, 60], "multi_reps": 10, "prove_s": 300.0,
     "batch_n": [20, 40, 60, 80, 100], "batch_c": [30, 45, 60, 75], "batch_reps": 3, "storages": ["random", "abc"],
     "exact_n": [10, 15], "exact_c": [30, 45, 60, 75], "exact_reps": 5, "scale_n": [100, 1000, 10000],
     "scale_shortcuts": [(2000, "merge_batch 20", {"merge_batch": 1}, {}),
