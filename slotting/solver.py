@@ -36,14 +36,16 @@ Solver:
    aisles of about that many slots, each SKU in the group where a greedy
    placement puts it, one exact flow per group, and a last flow over the
    slots left free for what a group could not hold.
-   The start: this assignment under each cost model of
+   Candidates: this assignment under each cost model of
    `horizontal_weights` (the horizontal part of the walk, which the picks
    of one tour share, weighted 1, 2, 4, 8 against the depth into the
    aisle), and, without a move budget, the COI and within-aisle placements
    when they break no constraint; the one whose training tours (plus level
-   penalties) are shortest starts the search. Tours are of single orders,
-   or with `batch_units` of carts of that many lines filled with the
-   training orders first come, first served (picking in waves).
+   penalties) are shortest is kept if the searched plan walks more on them; the search starts from the
+   weight-1 assignment. Tours are of single orders; with `batch_units`
+   (picking in waves) candidates are scored on `wave_sample` training
+   orders batched by fulfillment's `plan_batches` into carts of that many
+   lines, and the search on carts filled first come, first served.
 2. re-slotting: with `max_moves`, each face placed off the SKU's current
    slots costs a price lambda; lambda is bisected until the plan needs at
    most `max_moves` moves (the Lagrangian relaxation of the move budget, so
