@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from wms.auth.lookup import get_visible
 from wms.auth.principal import Principal
-from wms.catalog.models import Lot, Seller, Sku
+from wms.catalog.gs1 import read_gs1
+from wms.catalog.models import Barcode, Lot, Seller, Sku
 from wms.catalog.services import owning_seller, resolve_barcode, resolve_sku
 from wms.db import transaction, utcnow
 from wms.errors import (
@@ -176,6 +177,20 @@ def over_receipt_limit(expected_qty: int, tolerance_pct: int) -> int:
     return expected_qty + expected_qty * tolerance_pct // 100
 
 
+def _from_gs1(session: Session, seller_id: int, gs1, lot: str | None,
+              expiry: date | None) -> tuple[str, str | None, date | None]:
+    """The barcode the GTIN is registered under (GTIN-14, -13, UPC-A, -8),
+    and the scan's lot and expiry; a lot or expiry typed as well must agree."""
+    codes = gs1.barcodes()
+    known = set(session.scalars(select(Barcode.code).where(Barcode.seller_id == seller_id, Barcode.code.in_(codes))))
+    barcode = next((c for c in codes if c in known), codes[0])
+    if lot and gs1.lot and lot.strip() != gs1.lot:
+        raise ValidationFailed(lot=f"the barcode says lot {gs1.lot}, not {lot.strip()}")
+    if expiry and gs1.expiry and expiry != gs1.expiry:
+        raise ValidationFailed(expiry=f"the barcode says expiry {gs1.expiry.isoformat()}, not {expiry.isoformat()}")
+    return barcode, (lot or gs1.lot), (expiry or gs1.expiry)
+
+
 def receive_units(
     session: Session,
     actor: Principal,
@@ -214,6 +229,10 @@ def receive_units(
             raise InvalidState(f"ASN {asn.reference} is {asn.status}")
         scope = Principal(role="seller", seller_id=asn.seller_id)
         if barcode is not None:
+            gs1 = read_gs1(barcode)
+            if gs1 is not None:
+                # One GS1-128 / DataMatrix scan: the item, its lot and its expiry.
+                barcode, lot, expiry = _from_gs1(session, asn.seller_id, gs1, lot, expiry)
             # The SKU comes with its seller (joined): no query of its own for the seller.
             item = resolve_barcode(session, scope, barcode, seller_id=asn.seller_id)
             seller = session.get(Seller, asn.seller_id)
