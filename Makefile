@@ -90,7 +90,7 @@ check: $(STAMP)
 BABEL_PACKAGES := wms fulfillment slotting
 messages: $(STAMP)
 	for pkg in $(BABEL_PACKAGES); do \
-		$(BIN)/pybabel -q extract -F babel.cfg -k N_ -k lazy_gettext --no-location --sort-output \
+		$(BIN)/pybabel -q extract -F babel.cfg -k N_ -k M_ -k lazy_gettext --no-location --sort-output \
 			-o $$pkg/translations/messages.pot $$pkg && \
 		$(BIN)/pybabel -q update -i $$pkg/translations/messages.pot -d $$pkg/translations -D messages \
 			--width 120 --ignore-obsolete --no-fuzzy-matching; \

@@ -20,6 +20,7 @@ from wms.errors import Conflict, InsufficientStock, InvalidState, ValidationFail
 from wms.facility.models import Warehouse
 from wms.ledger.models import StockLevel
 from wms.ledger.services import release_reservation, reserve_stock
+from wms.messages import M_
 
 OPEN_FOR_CANCEL = ("backordered", "allocated", "picking", "picked", "packed")
 
@@ -34,7 +35,7 @@ def _check_channel(session: Session, channel_id: int, seller_id: int) -> None:
     found = session.scalar(select(_channels.c.id).where(_channels.c.id == channel_id,
                                                          _channels.c.seller_id == seller_id))
     if found is None:
-        raise ValidationFailed(channel=f"unknown channel {channel_id}")
+        raise ValidationFailed(channel=M_('unknown channel %(channel_id)s', channel_id=channel_id))
 
 
 def create_order(session: Session, actor: Principal, data: dict) -> Order:
@@ -44,12 +45,14 @@ def create_order(session: Session, actor: Principal, data: dict) -> Order:
                                   seller_roles=("seller", "channel"))
         reference = data["reference"]
         if session.scalar(select(Order.id).where(Order.seller_id == seller_id, Order.reference == reference)):
-            raise Conflict(f"order {reference} already exists for this seller", {"reference": "already exists"})
+            raise Conflict(M_('order %(reference)s already exists for this seller',
+                              reference=reference), {"reference": M_('already exists')})
         requested = None
         if data.get("warehouse"):
             requested = session.scalar(select(Warehouse).where(Warehouse.code == data["warehouse"]))
             if requested is None:
-                raise ValidationFailed(warehouse=f"unknown warehouse {data['warehouse']!r}")
+                raise ValidationFailed(warehouse=M_('unknown warehouse %(warehouse)s',
+                                                    warehouse=f"{data['warehouse']!r}"))
         if actor.channel_id is None and data.get("channel") is not None:
             _check_channel(session, data["channel"], seller_id)
         scope = Principal(role="seller", seller_id=seller_id)
@@ -58,7 +61,7 @@ def create_order(session: Session, actor: Principal, data: dict) -> Order:
         for i, line in enumerate(data["lines"]):
             sku = resolve_sku(session, scope, line["sku"], seller_code=seller_code, field=f"lines.{i}.sku")
             if sku.id in wanted:
-                raise ValidationFailed(errors={f"lines.{i}.sku": f"{sku.code} is listed twice"})
+                raise ValidationFailed(errors={f"lines.{i}.sku": M_('%(code)s is listed twice', code=sku.code)})
             wanted[sku.id] = line["qty"]
         ship_to = data["ship_to"]
         order = Order(
@@ -83,7 +86,8 @@ def create_order(session: Session, actor: Principal, data: dict) -> Order:
             session.flush()
         except IntegrityError as exc:
             raise Conflict(
-                f"order {reference} already exists for this seller", {"reference": "already exists"}
+                M_('order %(reference)s already exists for this seller',
+                   reference=reference), {"reference": M_('already exists')}
             ) from exc
         if allocate_order(session, order):
             order.start("allocated", actor, "received; every line reserved")
@@ -215,7 +219,7 @@ def cancel_order(session: Session, actor: Principal, order_id: int) -> Order:
     with transaction(session):
         order = get_order(session, actor, order_id, for_update=True)
         if order.status not in OPEN_FOR_CANCEL:
-            raise InvalidState(f"order {order.reference} is {order.status}")
+            raise InvalidState(M_('order %(reference)s is %(status)s', reference=order.reference, status=order.status))
         # Lock order: the order, its pick lists, then stock levels, as a pick
         # confirmation takes them, so the two cannot deadlock.
         drop_open_picks(session, order)

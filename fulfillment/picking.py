@@ -32,6 +32,7 @@ from wms.inventory.tasks import create_putaway_tasks
 from wms.ledger.events import withhold_available
 from wms.ledger.rules import PostingLine
 from wms.ledger.services import post_movement, release_reservation
+from wms.messages import M_
 
 CARTS = "CARTS"
 
@@ -55,36 +56,41 @@ def assign_tote(session: Session, actor: Principal, pick_list_id: int, *, tote: 
     actor.require("admin", "operator")
     tote = (tote or "").strip().upper()
     if not tote or len(tote) > 32:
-        raise ValidationFailed(tote="scan a tote label (1 to 32 characters)")
+        raise ValidationFailed(tote=M_('scan a tote label (1 to 32 characters)'))
     with transaction(session):
         pick_list = get_pick_list(session, actor, pick_list_id, for_update=True)
         if pick_list.status != "open":
-            raise InvalidState(f"pick list {pick_list.id} is {pick_list.status}")
+            raise InvalidState(M_('pick list %(id)s is %(status)s', id=pick_list.id, status=pick_list.status))
         orders = list(dict.fromkeys(p.order_id for p in pick_list.picks))
         having = {t.order_id: t for t in pick_list.totes}
         if order_id is None:
             order_id = next((o for o in orders if o not in having), None)
             if order_id is None:
-                raise InvalidState(f"every order of pick list {pick_list.id} has its tote")
+                raise InvalidState(M_('every order of pick list %(id)s has its tote', id=pick_list.id))
         elif order_id not in orders:
-            raise ValidationFailed(order_id=f"order {order_id} is not on pick list {pick_list.id}")
+            raise ValidationFailed(order_id=M_('order %(order_id)s is not on pick list %(id)s',
+                                               order_id=order_id, id=pick_list.id))
         same = next((t for t in pick_list.totes if t.tote == tote), None)
         if same is not None and same.order_id != order_id:
-            raise Conflict(f"tote {tote} is already order {_reference(session, same.order_id)}'s on this list",
-                           {"tote": "already used on this list"})
+            raise Conflict(M_("tote %(tote)s is already order %(session)s's on this list",
+                              tote=tote, session=_reference(session, same.order_id)),
+                           {"tote": M_('already used on this list')})
         busy = session.scalar(
             select(PickListTote).join(Order, Order.id == PickListTote.order_id)
             .join(PickList, PickList.id == PickListTote.pick_list_id)
             .where(PickListTote.tote == tote, PickListTote.pick_list_id != pick_list.id,
                    PickList.warehouse_id == pick_list.warehouse_id, Order.status.in_(TOTE_HELD_WHILE)))
         if busy is not None:
-            raise Conflict(f"tote {tote} still holds order {_reference(session, busy.order_id)} "
-                           f"(pick list {busy.pick_list_id}): pack it first", {"tote": "in use"})
+            raise Conflict(M_('tote %(tote)s still holds order %(session)s (pick list %(pick_list_id)s): pack it '
+                              'first',
+                              tote=tote, session=_reference(session, busy.order_id),
+                              pick_list_id=busy.pick_list_id), {"tote": M_('in use')})
         current = having.get(order_id)
         if current is not None and current.tote != tote:
             if any(p.order_id == order_id and p.status != "open" for p in pick_list.picks):
-                raise InvalidState(f"order {_reference(session, order_id)} is already picked into tote "
-                                   f"{current.tote}", {"tote": f"keep {current.tote}"})
+                raise InvalidState(M_('order %(session)s is already picked into tote %(tote)s',
+                                      session=_reference(session, order_id),
+                                      tote=current.tote), {"tote": M_('keep %(tote)s', tote=current.tote)})
             current.tote = tote
         elif current is None:
             session.add(PickListTote(pick_list_id=pick_list.id, order_id=order_id, tote=tote))
@@ -116,13 +122,13 @@ def confirm_pick(
     no item scan: there may be nothing there to scan."""
     actor.require("admin", "operator")
     if qty < 0:
-        raise ValidationFailed(qty="must not be negative")
+        raise ValidationFailed(qty=M_('must not be negative'))
     if barcode is not None and sku is not None:
-        raise ValidationFailed(barcode="send either barcode or sku")
+        raise ValidationFailed(barcode=M_('send either barcode or sku'))
     if barcode is None and sku is None and qty > 0:
-        raise ValidationFailed(barcode="scan the item taken (or send its sku)")
+        raise ValidationFailed(barcode=M_('scan the item taken (or send its sku)'))
     if short_reason is not None and short_reason not in SHORT_REASONS:
-        raise ValidationFailed(short_reason=f"one of {', '.join(SHORT_REASONS)}")
+        raise ValidationFailed(short_reason=M_('one of %(value)s', value=', '.join(SHORT_REASONS)))
     with transaction(session):
         # Which order the pick is for (and whether the list may be seen): one read.
         head = session.execute(
@@ -131,7 +137,8 @@ def confirm_pick(
         ).first()
         if head is None or not actor.can_see_warehouse(head.warehouse_id):
             get_pick_list(session, actor, pick_list_id)  # NotFound when the list is not there (or not visible)
-            raise NotFound(f"pick {seq} not found on pick list {pick_list_id}")
+            raise NotFound(M_('pick %(seq)s not found on pick list %(pick_list_id)s',
+                              seq=seq, pick_list_id=pick_list_id))
         # Locks in the order cancel_order takes them (order, pick list, then
         # stock), so a cancel racing a pick cannot deadlock with it. Lines and
         # picks are read after each lock by statements of their own: joined to
@@ -147,13 +154,15 @@ def confirm_pick(
         ).one()
         pick = next((p for p in pick_list.picks if p.seq == seq), None)
         if pick is None or pick.order_id != order.id:  # a cancel dropped it meanwhile
-            raise NotFound(f"pick {seq} not found on pick list {pick_list_id}")
+            raise NotFound(M_('pick %(seq)s not found on pick list %(pick_list_id)s',
+                              seq=seq, pick_list_id=pick_list_id))
         if pick.status != "open":
-            raise InvalidState(f"pick {seq} is already {pick.status}")
+            raise InvalidState(M_('pick %(seq)s is already %(status)s', seq=seq, status=pick.status))
         bin_ = location_ref_by_id(session, pick.location_id)
         scanned = location_ref(session, pick_list.warehouse_id, location)
         if scanned.id != bin_.id:
-            raise ValidationFailed(location=f"wrong location: this pick is at {bin_.code}, not {scanned.code}")
+            raise ValidationFailed(location=M_('wrong location: this pick is at %(code)s, not %(code2)s',
+                                               code=bin_.code, code2=scanned.code))
         scanned_id = barcode_sku_id(session, barcode, seller_id=order.seller_id) if barcode is not None else None
         if sku is not None or (barcode is not None and scanned_id != pick.sku_id):
             # Not the item asked for (or named by SKU): resolve it in full, for its errors and its code.
@@ -163,14 +172,17 @@ def confirm_pick(
             if item.id != pick.sku_id:
                 expected = session.get(Sku, pick.sku_id)
                 raise ValidationFailed(errors={"barcode" if barcode is not None else "sku":
-                                               f"wrong item: this pick is {expected.code}, not {item.code}"})
+                                               M_('wrong item: this pick is %(code)s, not %(code2)s',
+                                                  code=expected.code, code2=item.code)})
         if qty > pick.qty:
-            raise ValidationFailed(qty=f"this pick asks for {pick.qty}; put the other {qty - pick.qty} back")
+            raise ValidationFailed(qty=M_('this pick asks for %(qty)s; put the other %(value)s back',
+                                          qty=pick.qty, value=qty - pick.qty))
         if qty < pick.qty and short_reason is None:
             expected = session.get(Sku, pick.sku_id)
             raise ConfirmationRequired(
-                "short_pick", f"taking {qty} of {pick.qty} × {expected.code} from {bin_.code} is a short pick",
-                {"short_reason": f"say why to confirm it: one of {', '.join(SHORT_REASONS)}"})
+                "short_pick", M_('taking %(qty)s of %(qty2)s × %(code)s from %(code2)s is a short pick',
+                                 qty=qty, qty2=pick.qty, code=expected.code, code2=bin_.code),
+                {"short_reason": M_('say why to confirm it: one of %(value)s', value=', '.join(SHORT_REASONS))})
         line = next(ln for ln in order.lines if ln.id == pick.order_line_id)
         if qty:
             post_movement(
@@ -251,7 +263,8 @@ def pack_order(session: Session, actor: Principal, order_id: int, *, cartons: li
     with transaction(session):
         order = get_order(session, actor, order_id, for_update=True)
         if order.status != "picked":
-            raise InvalidState(f"order {order.reference} is {order.status}; only a picked order is packed")
+            raise InvalidState(M_('order %(reference)s is %(status)s; only a picked order is packed',
+                                  reference=order.reference, status=order.status))
         scope = Principal(role="seller", seller_id=order.seller_id)
         packed: dict[int, int] = defaultdict(int)
         made = []
@@ -268,7 +281,7 @@ def pack_order(session: Session, actor: Principal, order_id: int, *, cartons: li
             codes = dict(session.execute(select(Sku.id, Sku.code).where(Sku.id.in_(set(packed) | set(picked)))).all())
             diff = ", ".join(f"{codes[s]}: packed {packed.get(s, 0)}, picked {picked.get(s, 0)}"
                              for s in sorted(set(packed) | set(picked)) if packed.get(s, 0) != picked.get(s, 0))
-            raise ValidationFailed(cartons=f"contents do not match what was picked ({diff})")
+            raise ValidationFailed(cartons=M_('contents do not match what was picked (%(diff)s)', diff=diff))
         session.add_all(made)
         cart, pack = carts(session, order.warehouse_id), station(session, order.warehouse_id, "pack")
         post_movement(session, warehouse_id=order.warehouse_id, kind="pack", actor=actor, reference=f"order:{order.id}",
@@ -284,7 +297,8 @@ def ship_order(session: Session, actor: Principal, order_id: int, *, carrier: st
     with transaction(session):
         order = get_order(session, actor, order_id, for_update=True)
         if order.status != "packed":
-            raise InvalidState(f"order {order.reference} is {order.status}; only a packed order ships")
+            raise InvalidState(M_('order %(reference)s is %(status)s; only a packed order ships',
+                                  reference=order.reference, status=order.status))
         pack = station(session, order.warehouse_id, "pack")
         customer = virtual_location(session, order.warehouse_id, "customer")
         post_movement(session, warehouse_id=order.warehouse_id, kind="ship", actor=actor, reference=f"order:{order.id}",

@@ -20,6 +20,7 @@ from wms.facility.models import Location
 from wms.facility.rules import Geometry, travel_distance_mm
 from wms.facility.services import resolve_warehouse
 from wms.ledger.models import Balance
+from wms.messages import M_
 
 
 def get_order(session: Session, actor: Principal, order_id: int, *, for_update: bool = False) -> Order:
@@ -28,7 +29,7 @@ def get_order(session: Session, actor: Principal, order_id: int, *, for_update: 
     order = get_visible(session, actor, Order, order_id, roles=None, what="order", seller="seller_id",
                         for_update=for_update)
     if actor.role == "channel" and order.channel_id != actor.channel_id:
-        raise NotFound("order not found")
+        raise NotFound(M_('order not found'))
     return order
 
 

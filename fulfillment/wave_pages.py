@@ -18,6 +18,7 @@ from wms.facility.drawing import tour_waypoints
 from wms.facility.models import Layout, Location
 from wms.facility.rules import Geometry
 from wms.facility.services import layout_params, list_warehouses, station
+from wms.messages import M_
 from wms.web import sheets
 from wms.web.clock import warehouse_day
 from wms.web.layout_svg import layout_svg
@@ -33,7 +34,7 @@ def _warehouse(actor, code: str | None):
     code = code or (warehouses[0].code if warehouses else None)
     wh = next((w for w in warehouses if w.code == code), None)
     if wh is None:
-        raise NotFound(f"warehouse {code} not found")
+        raise NotFound(M_('warehouse %(code)s not found', code=code))
     return wh, [w.code for w in warehouses]
 
 
@@ -66,7 +67,7 @@ def picks():
     today = request.args.get("since") == "today"
     after = request.args.get("after", "0")
     if not after.isdigit() or len(after) > 18:
-        raise ValidationFailed(after="must be a pick id")
+        raise ValidationFailed(after=M_('must be a pick id'))
     rows = list_picks(db(), wh.id, status=status, since=warehouse_day(wh.timezone)[0] if today else None,
                       after_id=int(after), limit=PICKS_PAGE)
     more = len(rows) > PICKS_PAGE
@@ -100,7 +101,7 @@ def wave_page(wave_id: int):
     view = wave_view(db(), wave)
     layout = db().scalar(select(Layout).where(Layout.warehouse_id == wave.warehouse_id))
     if layout is None:
-        raise InvalidState("this warehouse has no layout to draw")
+        raise InvalidState(M_('this warehouse has no layout to draw'))
     params = layout_params(layout)
     geometry = Geometry.of(params)
     pack = station(db(), wave.warehouse_id, "pack")

@@ -22,6 +22,7 @@ from wms.errors import InvalidState
 from wms.facility.models import Layout, Location
 from wms.facility.rules import Geometry, LayoutParams
 from wms.facility.services import get_warehouse, layout_params, station
+from wms.messages import M_
 
 DUE_WINDOW_S = 3600.0
 
@@ -70,7 +71,7 @@ def plan_wave(
         points = _pick_points(session, stock)
         planned = _choose_bins(orders, stock)
         if not planned:
-            raise InvalidState("none of the chosen orders has pickable stock in storage; count their bins")
+            raise InvalidState(M_('none of the chosen orders has pickable stock in storage; count their bins'))
         specs = [_order_spec(session, points, skus, o, planned[o.id]) for o in orders if o.id in planned]
         fits, too_big = [s for s in specs if cart.takes(s)], [s for s in specs if not cart.takes(s)]
         plan = _batch(site, fits, cart, time_limit_s=time_limit_s, seed=seed)
@@ -93,7 +94,7 @@ def plan_wave(
 def _site(session: Session, warehouse) -> Site:
     layout = session.scalar(select(Layout).where(Layout.warehouse_id == warehouse.id))
     if layout is None:
-        raise InvalidState(f"warehouse {warehouse.code} has no generated layout to route in")
+        raise InvalidState(M_('warehouse %(code)s has no generated layout to route in', code=warehouse.code))
     params = layout_params(layout)
     pack = station(session, warehouse.id, "pack")
     return Site(warehouse.id, params, Geometry.of(params), (pack.x_mm, pack.y_mm))
@@ -116,7 +117,7 @@ def _take_orders(session: Session, site: Site, *, max_orders: int, carrier: str 
         stmt = stmt.where(Order.ship_by <= ship_by_before)
     orders = list(session.scalars(stmt))
     if not orders:
-        raise InvalidState("no allocated orders wait for a wave with these filters")
+        raise InvalidState(M_('no allocated orders wait for a wave with these filters'))
     return orders
 
 

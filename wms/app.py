@@ -295,6 +295,12 @@ def _register_hooks(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if request.endpoint is None and not request.path.startswith("/api/") \
+                and request.accept_mimetypes.accept_html:
+            # An unknown web path: an HTML page, as the screens' own errors.
+            from wms.web.pages import unknown_page
+
+            return unknown_page(error)
         return http_problem(error)
 
     @app.errorhandler(Exception)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from wms.auth.principal import Principal
 from wms.db import INT32_MAX, INT64_MAX  # noqa: F401  (INT64_MAX: for list_page callers)
-from wms.errors import BadRequest, DomainError
+from wms.errors import BadRequest, DomainError, said
 from wms.logs import current_request_id
 
 PROBLEM_TYPE_BASE = "https://quayside.dev/problems/"
@@ -83,7 +83,9 @@ def problem(status: int, code: str, title: str, detail: str, errors: dict | None
 
 
 def problem_from(error: DomainError) -> Response:
-    response = problem(error.status, error.code, error.title, error.detail, error.errors)
+    # The machine code stays; the title and the words are the request's language.
+    title, detail, errors = said(error)
+    response = problem(error.status, error.code, title, detail, errors)
     if error.status == 429 and getattr(error, "retry_after", None):
         response.headers["Retry-After"] = str(error.retry_after)
     return response

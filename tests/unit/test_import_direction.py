@@ -25,7 +25,7 @@ IMPURE_LIBRARIES = ("flask", "flask_smorest", "sqlalchemy", "werkzeug", "marshma
 FOUNDATION = {"wms.auth", "wms.catalog", "wms.facility", "wms.http", "wms.schemas"}
 # What the ledger may build on: the floor below it.
 LEDGER_MAY_IMPORT = ("wms.ledger", "wms.db", "wms.errors", "wms.config", "wms.auth", "wms.catalog", "wms.facility",
-                     "wms.idempotency_models")
+                     "wms.idempotency_models", "wms.messages")
 
 
 def _module_name(path: Path) -> str:

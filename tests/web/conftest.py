@@ -83,11 +83,32 @@ def message_of(response) -> str | None:
     return f"{found.group(1)}: {text_of(found.group(2))}" if found else None
 
 
+class BrowserClient:
+    """A test client that, like a browser, follows the 303 with which a form's
+    error is answered (wms.web.guard.redirect_failure) to the page showing
+    it; `sent_first` keeps that 303 for the tests of the redirect itself."""
+
+    def __init__(self, client):
+        self._client = client
+        self.sent_first = None
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+    def post(self, *args, **kw):
+        sent = self._client.post(*args, **kw)
+        self.sent_first = sent
+        if sent.status_code == 303 and "failed=" in sent.headers.get("Location", ""):
+            location = urlsplit(sent.headers["Location"])
+            return self._client.get(location.path, query_string=location.query, headers=kw.get("headers"))
+        return sent
+
+
 class Screen:
     """One person at a browser, logged in or not."""
 
     def __init__(self, client):
-        self.client = client
+        self.client = BrowserClient(client)
 
     def get(self, path: str, **kw):
         return self.client.get(path, **kw)
@@ -107,7 +128,9 @@ class Screen:
         return chosen[0]
 
     def send(self, form: Form, **values):
-        """Send a form as read from a page, with these fields typed in."""
+        """Send a form as read from a page, with these fields typed in. An
+        error is answered with a 303 to the screen showing it (wms.web.guard):
+        that page is returned, as a browser would show it."""
         return self.client.post(form.action, data={**form.fields, **{k: str(v) for k, v in values.items()}})
 
     def submit(self, path: str, action: str | None = None, **values):

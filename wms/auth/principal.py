@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import ColumnElement, false, true
 
 from wms.errors import Forbidden, NotFound
+from wms.messages import M_
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class Principal:
 
     def require(self, *roles: str) -> None:
         if self.role not in roles:
-            raise Forbidden(f"the {self.role} role may not do this")
+            raise Forbidden(M_('the %(role)s role may not do this', role=self.role))
 
     # Scoping: a filter to AND into a query, and checks for single objects.
     def seller_filter(self, owner_column) -> ColumnElement[bool]:
@@ -60,8 +61,8 @@ class Principal:
     def check_seller(self, seller_id: int, what: str = "object") -> None:
         # Another seller's object is "not found": never reveal that it exists.
         if not self.can_see_seller(seller_id):
-            raise NotFound(f"{what} not found")
+            raise NotFound(M_('%(what)s not found', what=what))
 
     def check_warehouse(self, warehouse_id: int, what: str = "warehouse") -> None:
         if not self.can_see_warehouse(warehouse_id):
-            raise NotFound(f"{what} not found")
+            raise NotFound(M_('%(what)s not found', what=what))

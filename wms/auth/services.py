@@ -15,6 +15,7 @@ from wms.catalog.models import Seller
 from wms.db import TIMESTAMP_MAX, after_commit, timestamp_in_range, transaction, utcnow
 from wms.errors import NotFound, Unauthenticated, ValidationFailed
 from wms.facility.models import Warehouse
+from wms.messages import M_
 
 TOKEN_PREFIX = "qs_"
 # A token's principal, by the hash of the token, for a few seconds: every API
@@ -44,34 +45,34 @@ def create_token(
     """Issue a token; the raw token is returned once and only its hash kept."""
     actor.require("admin")
     if role not in ROLES:
-        raise ValidationFailed(role=f"must be one of {', '.join(ROLES)}")
+        raise ValidationFailed(role=M_('must be one of %(value)s', value=', '.join(ROLES)))
     warehouses = warehouses or []
     with transaction(session):
         seller_id = None
         if role in ("seller", "channel"):
             if not seller:
-                raise ValidationFailed(seller=f"required for a {role} token")
+                raise ValidationFailed(seller=M_('required for a %(role)s token', role=role))
             seller_id = session.scalar(select(Seller.id).where(Seller.code == seller))
             if seller_id is None:
-                raise ValidationFailed(seller=f"unknown seller {seller!r}")
+                raise ValidationFailed(seller=M_('unknown seller %(seller)s', seller=f'{seller!r}'))
         elif seller:
-            raise ValidationFailed(seller=f"a {role} token is not scoped to a seller")
+            raise ValidationFailed(seller=M_('a %(role)s token is not scoped to a seller', role=role))
         if role == "channel" and channel is None:
-            raise ValidationFailed(channel="required for a channel token")
+            raise ValidationFailed(channel=M_('required for a channel token'))
         if role != "operator" and warehouses:
-            raise ValidationFailed(warehouses="only operator tokens are scoped to warehouses")
+            raise ValidationFailed(warehouses=M_('only operator tokens are scoped to warehouses'))
         if role == "operator" and not warehouses:
-            raise ValidationFailed(warehouses="an operator token needs at least one warehouse")
+            raise ValidationFailed(warehouses=M_('an operator token needs at least one warehouse'))
         found = list(session.scalars(select(Warehouse).where(Warehouse.code.in_(warehouses))))
         unknown = sorted(set(warehouses) - {w.code for w in found})
         if unknown:
-            raise ValidationFailed(warehouses=f"unknown warehouse {unknown[0]!r}")
+            raise ValidationFailed(warehouses=M_('unknown warehouse %(value)s', value=f'{unknown[0]!r}'))
         if expires_at is not None and expires_at.tzinfo is None:
             expires_at = expires_at.replace(tzinfo=UTC)
         if expires_at is not None and expires_at <= utcnow():
-            raise ValidationFailed(expires_at="must be in the future")
+            raise ValidationFailed(expires_at=M_('must be in the future'))
         if expires_at is not None and not timestamp_in_range(expires_at):
-            raise ValidationFailed(expires_at=f"must be before {TIMESTAMP_MAX.isoformat()}")
+            raise ValidationFailed(expires_at=M_('must be before %(value)s', value=TIMESTAMP_MAX.isoformat()))
         raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
         token = Token(
             name=name, role=role, token_hash=hash_token(raw), prefix=raw[:10], seller_id=seller_id,
@@ -106,7 +107,7 @@ def revoke_token(session: Session, actor: Principal, token_id: int) -> Token:
     with transaction(session):
         token = session.get(Token, token_id)
         if token is None:
-            raise NotFound(f"no token {token_id}")
+            raise NotFound(M_('no token %(token_id)s', token_id=token_id))
         if token.revoked_at is None:
             token.revoked_at = utcnow()
         session.execute(delete(WebSession).where(WebSession.token_id == token.id))
@@ -121,12 +122,12 @@ def _forget_token(token_id: int) -> None:
 
 def _valid_token(session: Session, raw: str | None) -> Token:
     if not raw:
-        raise Unauthenticated("send Authorization: Bearer <token>")
+        raise Unauthenticated(M_('send Authorization: Bearer <token>'))
     token = session.scalar(select(Token).where(Token.token_hash == hash_token(raw)))
     if token is None or token.revoked_at is not None:
-        raise Unauthenticated("unknown or revoked token")
+        raise Unauthenticated(M_('unknown or revoked token'))
     if token.expires_at is not None and token.expires_at <= utcnow():
-        raise Unauthenticated("token expired")
+        raise Unauthenticated(M_('token expired'))
     return token
 
 

@@ -19,6 +19,7 @@ from wms.catalog.models import Seller
 from wms.db import transaction, utcnow
 from wms.errors import Conflict, NotFound, RateLimited, Unauthenticated, ValidationFailed
 from wms.facility.models import Warehouse
+from wms.messages import M_
 
 HASH_METHOD = "scrypt"
 MIN_PASSWORD = 10
@@ -58,13 +59,13 @@ def hash_secret(secret: str) -> str:
 
 def _check_secrets(password: str | None, badge: str | None, pin: str | None) -> None:
     if password is not None and len(password) < MIN_PASSWORD:
-        raise ValidationFailed(password=f"at least {MIN_PASSWORD} characters")
+        raise ValidationFailed(password=M_('at least %(min_password)s characters', min_password=MIN_PASSWORD))
     if (badge is None) != (pin is None):
-        raise ValidationFailed(pin="a badge and a PIN go together")
+        raise ValidationFailed(pin=M_('a badge and a PIN go together'))
     if badge is not None and not BADGE_PATTERN.match(badge):
-        raise ValidationFailed(badge="4-64 printable characters")
+        raise ValidationFailed(badge=M_('4-64 printable characters'))
     if pin is not None and not PIN_PATTERN.match(pin):
-        raise ValidationFailed(pin="4-8 digits")
+        raise ValidationFailed(pin=M_('4-8 digits'))
 
 
 def create_user(
@@ -84,35 +85,35 @@ def create_user(
     seller's staff. A password, or a badge and PIN (or both)."""
     actor.require("admin")
     if role not in USER_ROLES:
-        raise ValidationFailed(role=f"must be one of {', '.join(USER_ROLES)}")
+        raise ValidationFailed(role=M_('must be one of %(value)s', value=', '.join(USER_ROLES)))
     if not LOGIN_PATTERN.match(login or ""):
-        raise ValidationFailed(login="1-64 letters, digits, '.', '_', '@' or '-'")
+        raise ValidationFailed(login=M_("1-64 letters, digits, '.', '_', '@' or '-'"))
     _check_secrets(password, badge, pin)
     if password is None and badge is None:
-        raise ValidationFailed(password="a password, or a badge and a PIN, is needed to log in")
+        raise ValidationFailed(password=M_('a password, or a badge and a PIN, is needed to log in'))
     with transaction(session):
         if session.scalar(select(User.id).where(User.login == login)) is not None:
-            raise Conflict(f"user {login} already exists", {"login": "already exists"})
+            raise Conflict(M_('user %(login)s already exists', login=login), {"login": M_('already exists')})
         if badge is not None and session.scalar(select(User.id).where(User.badge == badge)) is not None:
-            raise Conflict("that badge belongs to someone else", {"badge": "already in use"})
+            raise Conflict(M_('that badge belongs to someone else'), {"badge": M_('already in use')})
         seller_id = None
         if role == "seller":
             if not seller:
-                raise ValidationFailed(seller="required for a seller user")
+                raise ValidationFailed(seller=M_('required for a seller user'))
             seller_id = session.scalar(select(Seller.id).where(Seller.code == seller))
             if seller_id is None:
-                raise ValidationFailed(seller=f"unknown seller {seller!r}")
+                raise ValidationFailed(seller=M_('unknown seller %(seller)s', seller=f'{seller!r}'))
         elif seller:
-            raise ValidationFailed(seller=f"an {role} user is not scoped to a seller")
+            raise ValidationFailed(seller=M_('an %(role)s user is not scoped to a seller', role=role))
         warehouses = list(warehouses)
         if role != "operator" and warehouses:
-            raise ValidationFailed(warehouses="only operators are scoped to warehouses")
+            raise ValidationFailed(warehouses=M_('only operators are scoped to warehouses'))
         if role == "operator" and not warehouses:
-            raise ValidationFailed(warehouses="an operator needs at least one warehouse")
+            raise ValidationFailed(warehouses=M_('an operator needs at least one warehouse'))
         found = list(session.scalars(select(Warehouse).where(Warehouse.code.in_(warehouses))))
         unknown = sorted(set(warehouses) - {w.code for w in found})
         if unknown:
-            raise ValidationFailed(warehouses=f"unknown warehouse {unknown[0]!r}")
+            raise ValidationFailed(warehouses=M_('unknown warehouse %(value)s', value=f'{unknown[0]!r}'))
         user = User(
             login=login, name=name, role=role, seller_id=seller_id, warehouses=found,
             password_hash=hash_secret(password) if password is not None else None,
@@ -132,7 +133,7 @@ def update_user(session: Session, actor: Principal, user_id: int, changes: dict)
     with transaction(session):
         user = session.scalar(select(User).where(User.id == user_id).with_for_update())
         if user is None:
-            raise NotFound("user not found")
+            raise NotFound(M_('user not found'))
         if "name" in changes:
             user.name = changes["name"]
         if password is not None:
@@ -140,13 +141,13 @@ def update_user(session: Session, actor: Principal, user_id: int, changes: dict)
         if badge is not None:
             other = session.scalar(select(User.id).where(User.badge == badge, User.id != user.id))
             if other is not None:
-                raise Conflict("that badge belongs to someone else", {"badge": "already in use"})
+                raise Conflict(M_('that badge belongs to someone else'), {"badge": M_('already in use')})
             user.badge, user.pin_hash = badge, hash_secret(pin)
         if "active" in changes:
             user.active = bool(changes["active"])
         if "language" in changes:
             if changes["language"] is not None and changes["language"] not in USER_LANGUAGES:
-                raise ValidationFailed(language=f"one of {', '.join(USER_LANGUAGES)}")
+                raise ValidationFailed(language=M_('one of %(value)s', value=', '.join(USER_LANGUAGES)))
             user.language = changes["language"]
         if password is not None or badge is not None or "active" in changes:
             user.session_epoch += 1
@@ -159,13 +160,13 @@ def set_language(session: Session, actor: Principal, language: str | None) -> Us
     """The logged-in person's own choice of language for their screens
     (None: follow the browser's)."""
     if actor.user_id is None:
-        raise ValidationFailed(language="only a person's login keeps a language; a token has none")
+        raise ValidationFailed(language=M_("only a person's login keeps a language; a token has none"))
     if language is not None and language not in USER_LANGUAGES:
-        raise ValidationFailed(language=f"one of {', '.join(USER_LANGUAGES)}")
+        raise ValidationFailed(language=M_('one of %(value)s', value=', '.join(USER_LANGUAGES)))
     with transaction(session):
         user = session.get(User, actor.user_id)
         if user is None:
-            raise NotFound("user not found")
+            raise NotFound(M_('user not found'))
         user.language = language
         session.flush()
         return user
@@ -215,7 +216,7 @@ def user_principal(session: Session, user_id: int, epoch: int) -> Principal:
     deactivated, or whose secrets changed since the login, is logged out."""
     user = session.get(User, user_id)
     if user is None or not user.active or user.session_epoch != epoch:
-        raise Unauthenticated("your login has ended: log in again")
+        raise Unauthenticated(M_('your login has ended: log in again'))
     return principal_of(user)
 
 
@@ -225,7 +226,8 @@ def _refuse_if_locked(session: Session, keys: list[str]) -> None:
     until = max((t for t in locked if t is not None and t > now), default=None)
     if until is not None:
         wait = max(1, int((until - now).total_seconds()))
-        raise LoginThrottled(f"too many failed logins: try again in {(wait + 59) // 60} minutes", wait)
+        raise LoginThrottled(M_('too many failed logins: try again in %(value)s minutes',
+                                value=(wait + 59) // 60), wait)
 
 
 def _settle(session: Session, keys: list[str], user: User | None) -> User:
@@ -252,5 +254,5 @@ def _settle(session: Session, keys: list[str], user: User | None) -> User:
                 row.failures, row.window_started_at = 0, now
         session.flush()
     if user is not None:
-        raise Unauthenticated("this login is disabled")
-    raise Unauthenticated("unknown login or wrong password")
+        raise Unauthenticated(M_('this login is disabled'))
+    raise Unauthenticated(M_('unknown login or wrong password'))

@@ -9,6 +9,7 @@ from wms.auth.principal import Principal
 from wms.catalog.models import Barcode, Seller, Sku
 from wms.db import INT32_MAX, after_commit, transaction
 from wms.errors import Conflict, NotFound, UnknownBarcode, ValidationFailed
+from wms.messages import M_
 
 SKU_FIELDS = (
     "name", "length_mm", "width_mm", "height_mm", "weight_g", "lot_tracked", "expiry_tracked",
@@ -23,7 +24,7 @@ def create_seller(session: Session, actor: Principal, *, code: str, name: str, *
     actor.require("admin")
     with transaction(session):
         if session.scalar(select(Seller.id).where(Seller.code == code)) is not None:
-            raise Conflict(f"seller {code} already exists", {"code": "already exists"})
+            raise Conflict(M_('seller %(code)s already exists', code=code), {"code": M_('already exists')})
         seller = Seller(code=code, name=name, **{k: v for k, v in rules.items() if k in SELLER_FIELDS})
         session.add(seller)
         session.flush()
@@ -36,7 +37,7 @@ def update_seller(session: Session, actor: Principal, code: str, changes: dict) 
     with transaction(session):
         seller = session.scalar(select(Seller).where(Seller.code == code).with_for_update())
         if seller is None:
-            raise NotFound(f"seller {code} not found")
+            raise NotFound(M_('seller %(code)s not found', code=code))
         for name in SELLER_FIELDS:
             if name in changes:
                 setattr(seller, name, changes[name])
@@ -53,7 +54,7 @@ def list_sellers(session: Session, actor: Principal, *, after_id: int = 0, limit
 def get_seller_by_code(session: Session, actor: Principal, code: str, *, field: str = "seller") -> Seller:
     seller = session.scalar(select(Seller).where(Seller.code == code))
     if seller is None or not actor.can_see_seller(seller.id):
-        raise ValidationFailed(errors={field: f"unknown seller {code!r}"})
+        raise ValidationFailed(errors={field: M_('unknown seller %(code)s', code=f'{code!r}')})
     return seller
 
 
@@ -65,17 +66,18 @@ def owning_seller(session: Session, actor: Principal, seller_code: str | None, *
         if seller_code is not None:
             own = session.scalar(select(Seller.code).where(Seller.id == actor.seller_id))
             if seller_code != own:
-                raise ValidationFailed(seller=f"a {actor.role} token creates {what} for its own seller only")
+                raise ValidationFailed(seller=M_('a %(role)s token creates %(what)s for its own seller only',
+                                                 role=actor.role, what=what))
         return actor.seller_id
     actor.require("admin", *seller_roles)
     if not seller_code:
-        raise ValidationFailed(seller="required for an admin token")
+        raise ValidationFailed(seller=M_('required for an admin token'))
     return get_seller_by_code(session, actor, seller_code).id
 
 
 def _check_barcodes_free(session: Session, seller_id: int, barcodes: list[str], sku_id: int | None = None) -> None:
     if len(set(barcodes)) != len(barcodes):
-        raise ValidationFailed(barcodes="contains duplicates")
+        raise ValidationFailed(barcodes=M_('contains duplicates'))
     if not barcodes:
         return
     stmt = select(Barcode.code).where(Barcode.seller_id == seller_id, Barcode.code.in_(barcodes))
@@ -83,7 +85,8 @@ def _check_barcodes_free(session: Session, seller_id: int, barcodes: list[str], 
         stmt = stmt.where(Barcode.sku_id != sku_id)
     taken = sorted(session.scalars(stmt))
     if taken:
-        raise Conflict(f"barcode {taken[0]} belongs to another SKU of this seller", {"barcodes": "already in use"})
+        raise Conflict(M_('barcode %(value)s belongs to another SKU of this seller',
+                          value=taken[0]), {"barcodes": M_('already in use')})
 
 
 def create_sku(session: Session, actor: Principal, data: dict) -> Sku:
@@ -94,7 +97,7 @@ def create_sku(session: Session, actor: Principal, data: dict) -> Sku:
         seller_id = owning_seller(session, actor, seller_code, what="SKUs")
         code = data.pop("code")
         if session.scalar(select(Sku.id).where(Sku.seller_id == seller_id, Sku.code == code)) is not None:
-            raise Conflict(f"SKU {code} already exists for this seller", {"code": "already exists"})
+            raise Conflict(M_('SKU %(code)s already exists for this seller', code=code), {"code": M_('already exists')})
         _check_barcodes_free(session, seller_id, barcodes)
         sku = Sku(seller_id=seller_id, code=code, **{k: v for k, v in data.items() if k in SKU_FIELDS})
         session.add(sku)
@@ -132,7 +135,7 @@ def update_sku(session: Session, actor: Principal, sku_id: int, changes: dict) -
 def get_sku(session: Session, actor: Principal, sku_id: int) -> Sku:
     sku = session.get(Sku, sku_id)
     if sku is None or not actor.can_see_seller(sku.seller_id):
-        raise NotFound("SKU not found")
+        raise NotFound(M_('SKU not found'))
     return sku
 
 
@@ -168,14 +171,14 @@ def resolve_sku(
         else:
             # The seller goes beside the SKU: "seller" in a body, "lines.0.seller" in a line.
             seller_field = field.rpartition(".")[0] + ".seller" if "." in field else "seller"
-            raise ValidationFailed(errors={seller_field: "required when the SKU is named by code"})
+            raise ValidationFailed(errors={seller_field: M_('required when the SKU is named by code')})
         sku = session.scalar(select(Sku).where(Sku.seller_id == seller_id, Sku.code == str(ref)))
         if sku is None and numeric:
             # A query string cannot tell an id from a code: a code wins, else
             # the id of one of this seller's SKUs.
             sku = session.scalar(select(Sku).where(Sku.seller_id == seller_id, Sku.id == int(ref)))
     if sku is None or not actor.can_see_seller(sku.seller_id):
-        raise ValidationFailed(errors={field: f"unknown SKU {ref!r}"})
+        raise ValidationFailed(errors={field: M_('unknown SKU %(ref)s', ref=f'{ref!r}')})
     return sku
 
 
@@ -190,9 +193,10 @@ def resolve_barcode(session: Session, actor: Principal, barcode: str, *, seller_
     stmt = stmt.where(actor.seller_filter(Sku.seller_id))
     matches = list(session.scalars(stmt.limit(2)))
     if not matches:
-        raise UnknownBarcode(f"barcode {barcode} is not known", {"barcode": "unknown barcode"})
+        raise UnknownBarcode(M_('barcode %(barcode)s is not known',
+                                barcode=barcode), {"barcode": M_('unknown barcode')})
     if len(matches) > 1:
-        raise ValidationFailed(errors={"barcode": "belongs to several sellers' SKUs; name the SKU instead"})
+        raise ValidationFailed(errors={"barcode": M_("belongs to several sellers' SKUs; name the SKU instead")})
     return matches[0]
 
 

@@ -15,6 +15,7 @@ from wms.db import after_commit, transaction
 from wms.errors import Conflict, InvalidState, NotFound, ValidationFailed
 from wms.facility.models import LOCATION_KINDS, PHYSICAL_KINDS, Layout, Location, Warehouse
 from wms.facility.rules import Geometry, LayoutParams, Stations, generate_layout, travel_distance_mm
+from wms.messages import M_
 
 # Every warehouse has one of each; stock enters and leaves through them.
 VIRTUAL_LOCATIONS = {
@@ -31,7 +32,7 @@ def create_warehouse(
     actor.require("admin")
     with transaction(session):
         if session.scalar(select(Warehouse.id).where(Warehouse.code == code)) is not None:
-            raise Conflict(f"warehouse {code} already exists", {"code": "already exists"})
+            raise Conflict(M_('warehouse %(code)s already exists', code=code), {"code": M_('already exists')})
         warehouse = Warehouse(code=code, name=name, country=country.upper(), timezone=timezone)
         session.add(warehouse)
         session.flush()
@@ -48,7 +49,7 @@ def create_warehouse(
 def get_warehouse(session: Session, actor: Principal, code: str) -> Warehouse:
     warehouse = session.scalar(select(Warehouse).where(Warehouse.code == code))
     if warehouse is None or not actor.can_see_warehouse(warehouse.id):
-        raise NotFound(f"warehouse {code} not found")
+        raise NotFound(M_('warehouse %(code)s not found', code=code))
     return warehouse
 
 
@@ -58,7 +59,7 @@ def resolve_warehouse(session: Session, actor: Principal, code: str, *, field: s
     try:
         return get_warehouse(session, actor, code)
     except NotFound:
-        raise ValidationFailed(errors={field: f"unknown warehouse {code!r}"}) from None
+        raise ValidationFailed(errors={field: M_('unknown warehouse %(code)s', code=f'{code!r}')}) from None
 
 
 def list_warehouses(session: Session, actor: Principal, *, after_id: int = 0, limit: int = 50) -> list[Warehouse]:
@@ -85,7 +86,7 @@ def create_layout(session: Session, actor: Principal, warehouse_code: str, param
     with transaction(session):
         warehouse = get_warehouse(session, actor, warehouse_code)
         if warehouse.layout is not None:
-            raise Conflict(f"warehouse {warehouse_code} already has a layout")
+            raise Conflict(M_('warehouse %(warehouse_code)s already has a layout', warehouse_code=warehouse_code))
         specs = generate_layout(params, stations)
         existing = set(
             session.scalars(
@@ -95,7 +96,7 @@ def create_layout(session: Session, actor: Principal, warehouse_code: str, param
             )
         )
         if existing:
-            raise Conflict(f"locations already exist: {', '.join(sorted(existing)[:5])}")
+            raise Conflict(M_('locations already exist: %(value)s', value=', '.join(sorted(existing)[:5])))
         layout = Layout(warehouse_id=warehouse.id, **asdict(params))
         session.add(layout)
         session.execute(
@@ -114,10 +115,12 @@ def add_locations(session: Session, actor: Principal, warehouse_code: str, locat
         codes = [loc["code"] for loc in locations]
         dupes = {c for c in codes if codes.count(c) > 1}
         if dupes:
-            raise ValidationFailed(locations=f"duplicate codes in request: {', '.join(sorted(dupes))}")
+            raise ValidationFailed(locations=M_('duplicate codes in request: %(value)s',
+                                                value=', '.join(sorted(dupes))))
         for i, loc in enumerate(locations):
             if loc["kind"] not in PHYSICAL_KINDS:
-                raise ValidationFailed(errors={f"locations.{i}.kind": f"must be one of {', '.join(PHYSICAL_KINDS)}"})
+                raise ValidationFailed(errors={f"locations.{i}.kind": M_('must be one of %(value)s',
+                                                                         value=', '.join(PHYSICAL_KINDS))})
         existing = set(
             session.scalars(
                 select(Location.code).where(Location.warehouse_id == warehouse.id, Location.code.in_(codes))
@@ -125,14 +128,15 @@ def add_locations(session: Session, actor: Principal, warehouse_code: str, locat
         )
         if existing:
             raise Conflict(
-                f"locations already exist: {', '.join(sorted(existing)[:5])}", {"locations": "already exist"}
+                M_('locations already exist: %(value)s',
+                   value=', '.join(sorted(existing)[:5])), {"locations": M_('already exist')}
             )
         rows = [Location(warehouse_id=warehouse.id, is_virtual=False, active=True, **loc) for loc in locations]
         session.add_all(rows)
         try:
             session.flush()
         except IntegrityError as exc:  # a concurrent request added the same code
-            raise Conflict("locations already exist") from exc
+            raise Conflict(M_('locations already exist')) from exc
         _locations_changed(session, warehouse.id)
         return rows
 
@@ -152,7 +156,7 @@ def list_locations(
         stmt = stmt.where(Location.is_virtual.is_(False))  # the @-locations are the ledger's, not shelves
     if kind:
         if kind not in LOCATION_KINDS:
-            raise ValidationFailed(kind=f"must be one of {', '.join(LOCATION_KINDS)}")
+            raise ValidationFailed(kind=M_('must be one of %(value)s', value=', '.join(LOCATION_KINDS)))
         stmt = stmt.where(Location.kind == kind)
     return list(session.scalars(stmt.order_by(Location.id).limit(limit + 1)))
 
@@ -164,9 +168,9 @@ def get_location(session: Session, warehouse_id: int, code: str, *, field: str =
         location = session.scalar(select(Location).where(Location.warehouse_id == warehouse_id,
                                                          Location.code == code.upper()))
     if location is None or location.is_virtual:
-        raise ValidationFailed(errors={field: f"unknown location {code!r}"})
+        raise ValidationFailed(errors={field: M_('unknown location %(code)s', code=f'{code!r}')})
     if not location.active:
-        raise ValidationFailed(errors={field: f"location {code} is inactive"})
+        raise ValidationFailed(errors={field: M_('location %(code)s is inactive', code=code)})
     return location
 
 
@@ -206,7 +210,7 @@ def station(session: Session, warehouse_id: int, kind: str) -> Location:
         .limit(1)
     )
     if loc is None:
-        raise InvalidState(f"the warehouse has no active {kind} location")
+        raise InvalidState(M_('the warehouse has no active %(kind)s location', kind=kind))
     return loc
 
 
@@ -238,9 +242,9 @@ def layout_params(layout: Layout) -> LayoutParams:
 def distance_m(session: Session, a: Location, b: Location) -> float:
     """Walking distance between two locations of one warehouse, in metres."""
     if a.warehouse_id != b.warehouse_id:
-        raise ValueError("locations are in different warehouses")
+        raise ValueError(M_('locations are in different warehouses'))
     if None in (a.x_mm, a.y_mm, b.x_mm, b.y_mm):
-        raise ValidationFailed(location="location has no coordinates")
+        raise ValidationFailed(location=M_('location has no coordinates'))
     return travel_distance_mm(geometry(session, a.warehouse_id), (a.x_mm, a.y_mm), (b.x_mm, b.y_mm)) / 1000
 
 
@@ -299,16 +303,16 @@ def location_ref(session: Session, warehouse_id: int, code: str, *, field: str =
         ref = _ref(session, ("code", warehouse_id, code.upper()),
                    (Location.warehouse_id == warehouse_id, Location.code == code.upper()))
     if ref is None or ref.is_virtual:
-        raise ValidationFailed(errors={field: f"unknown location {code!r}"})
+        raise ValidationFailed(errors={field: M_('unknown location %(code)s', code=f'{code!r}')})
     if not ref.active:
-        raise ValidationFailed(errors={field: f"location {code} is inactive"})
+        raise ValidationFailed(errors={field: M_('location %(code)s is inactive', code=code)})
     return ref
 
 
 def location_ref_by_id(session: Session, location_id: int) -> LocationRef:
     ref = _ref(session, ("id", location_id), (Location.id == location_id,))
     if ref is None:
-        raise NotFound(f"location {location_id} not found")
+        raise NotFound(M_('location %(location_id)s not found', location_id=location_id))
     return ref
 
 
@@ -316,7 +320,7 @@ def virtual_location_ref(session: Session, warehouse_id: int, kind: str) -> Loca
     ref = _ref(session, ("code", warehouse_id, VIRTUAL_LOCATIONS[kind]),
                (Location.warehouse_id == warehouse_id, Location.code == VIRTUAL_LOCATIONS[kind]))
     if ref is None:
-        raise InvalidState(f"the warehouse has no {kind} location")
+        raise InvalidState(M_('the warehouse has no %(kind)s location', kind=kind))
     return ref
 
 
@@ -325,7 +329,7 @@ def station_ref(session: Session, warehouse_id: int, kind: str) -> LocationRef:
     ref = _ref(session, ("station", warehouse_id, kind),
                (Location.warehouse_id == warehouse_id, Location.kind == kind, Location.active.is_(True)))
     if ref is None:
-        raise InvalidState(f"the warehouse has no active {kind} location")
+        raise InvalidState(M_('the warehouse has no active %(kind)s location', kind=kind))
     return ref
 
 

@@ -43,6 +43,7 @@ from wms.inventory.models import Task
 from wms.inventory.tasks import create_putaway_tasks
 from wms.ledger.rules import PostingLine
 from wms.ledger.services import change_expected, post_movement
+from wms.messages import M_
 
 OPEN_STATUSES = ("expected", "receiving")
 
@@ -52,11 +53,11 @@ def check_lot(session: Session, sku: Sku, lot: str | None, expiry: date | None) 
     expiry it was first received with. Returns the lot and its expiry (the
     one recorded for the lot when the scan gave none)."""
     if sku.lot_tracked and not lot:
-        raise ValidationFailed(lot=f"required: SKU {sku.code} is lot-tracked")
+        raise ValidationFailed(lot=M_('required: SKU %(code)s is lot-tracked', code=sku.code))
     if sku.expiry_tracked and expiry is None:
-        raise ValidationFailed(expiry=f"required: SKU {sku.code} tracks expiry dates")
+        raise ValidationFailed(expiry=M_('required: SKU %(code)s tracks expiry dates', code=sku.code))
     if sku.expiry_tracked and not lot:
-        raise ValidationFailed(lot=f"required: SKU {sku.code} tracks expiry dates by lot")
+        raise ValidationFailed(lot=M_('required: SKU %(code)s tracks expiry dates by lot', code=sku.code))
     if not lot:
         return "", expiry
     known = session.scalar(select(Lot).where(Lot.sku_id == sku.id, Lot.lot == lot))
@@ -71,7 +72,8 @@ def check_lot(session: Session, sku: Sku, lot: str | None, expiry: date | None) 
         )
         known = session.scalar(select(Lot).where(Lot.sku_id == sku.id, Lot.lot == lot))
     if expiry is not None and known.expiry is not None and known.expiry != expiry:
-        raise ValidationFailed(expiry=f"lot {lot} was received with expiry {known.expiry.isoformat()}")
+        raise ValidationFailed(expiry=M_('lot %(lot)s was received with expiry %(value)s',
+                                         lot=lot, value=known.expiry.isoformat()))
     return lot, expiry or known.expiry
 
 
@@ -82,10 +84,11 @@ def create_asn(session: Session, actor: Principal, data: dict) -> Asn:
         wh = resolve_warehouse(session, actor, data["warehouse"])
         reference = data["reference"]
         if session.scalar(select(Asn.id).where(Asn.seller_id == seller_id, Asn.reference == reference)):
-            raise Conflict(f"ASN {reference} already exists for this seller", {"reference": "already exists"})
+            raise Conflict(M_('ASN %(reference)s already exists for this seller',
+                              reference=reference), {"reference": M_('already exists')})
         mode = data.get("transport_mode")
         if mode is not None and mode not in TRANSPORT_MODES:
-            raise ValidationFailed(transport_mode=f"must be one of {', '.join(TRANSPORT_MODES)}")
+            raise ValidationFailed(transport_mode=M_('must be one of %(value)s', value=', '.join(TRANSPORT_MODES)))
         scope = Principal(role="seller", seller_id=seller_id)
         seller_code = session.scalar(select(Seller.code).where(Seller.id == seller_id))
         lines: dict[tuple[int, str], AsnLine] = {}
@@ -98,11 +101,12 @@ def create_asn(session: Session, actor: Principal, data: dict) -> Asn:
                 known = session.scalar(select(Lot.expiry).where(Lot.sku_id == sku.id, Lot.lot == lot))
                 if known is not None and known != line["expiry"]:
                     raise ValidationFailed(
-                        errors={f"lines.{i}.expiry": f"lot {lot} was received with expiry {known.isoformat()}"}
+                        errors={f"lines.{i}.expiry": M_('lot %(lot)s was received with expiry %(value)s',
+                                                        lot=lot, value=known.isoformat())}
                     )
             if (sku.id, lot) in lines:
                 raise ValidationFailed(
-                    errors={f"lines.{i}.sku": f"{sku.code} is listed twice; put the units on one line"}
+                    errors={f"lines.{i}.sku": M_('%(code)s is listed twice; put the units on one line', code=sku.code)}
                 )
             lines[(sku.id, lot)] = AsnLine(
                 seller_id=seller_id, sku_id=sku.id, lot=lot, expiry=line.get("expiry"), expected_qty=line["qty"]
@@ -122,7 +126,8 @@ def create_asn(session: Session, actor: Principal, data: dict) -> Asn:
         try:
             session.flush()
         except IntegrityError as exc:
-            raise Conflict(f"ASN {reference} already exists for this seller", {"reference": "already exists"}) from exc
+            raise Conflict(M_('ASN %(reference)s already exists for this seller',
+                              reference=reference), {"reference": M_('already exists')}) from exc
         for line in asn.lines:
             change_expected(
                 session, warehouse_id=wh.id, sku_id=line.sku_id, owner_id=seller_id, delta=line.expected_qty
@@ -216,17 +221,17 @@ def receive_units(
     seller's minimum is taken in with a warning."""
     actor.require("admin", "operator")
     if qty <= 0:
-        raise ValidationFailed(qty="must be a positive integer")
+        raise ValidationFailed(qty=M_('must be a positive integer'))
     if (barcode is None) == (sku is None):
-        raise ValidationFailed(barcode="send either barcode or sku")
+        raise ValidationFailed(barcode=M_('send either barcode or sku'))
     unknown = sorted(set(confirm) - set(RECEIPT_CONFIRMATIONS))
     if unknown:
-        raise ValidationFailed(confirm=f"unknown confirmation {unknown[0]!r}")
+        raise ValidationFailed(confirm=M_('unknown confirmation %(value)s', value=f'{unknown[0]!r}'))
     reason = (reason or "").strip() or None
     with transaction(session):
         asn = get_asn(session, actor, asn_id, for_update=True)
         if asn.status not in OPEN_STATUSES:
-            raise InvalidState(f"ASN {asn.reference} is {asn.status}")
+            raise InvalidState(M_('ASN %(reference)s is %(status)s', reference=asn.reference, status=asn.status))
         scope = Principal(role="seller", seller_id=asn.seller_id)
         if barcode is not None:
             gs1 = read_gs1(barcode)
@@ -322,12 +327,13 @@ def _check_expiry(session: Session, asn: Asn, seller: Seller, lot: str, expiry: 
         if condition == "good":
             raise Refused(
                 "expired_lot",
-                f"lot {lot or '(none)'} expired on {expiry.isoformat()}: it cannot be received as good; "
-                "receive it as damaged, with a reason",
-                expiry=f"expired on {expiry.isoformat()}",
+                M_('lot %(value)s expired on %(value2)s: it cannot be received as good; receive it as damaged, with '
+                   'a reason', value=lot or '(none)', value2=expiry.isoformat()),
+                expiry=M_('expired on %(value)s', value=expiry.isoformat()),
             )
         if not reason:
-            raise ValidationFailed(reason=f"say why expired lot {lot or '(none)'} is received (damaged)")
+            raise ValidationFailed(reason=M_('say why expired lot %(value)s is received (damaged)',
+                                             value=lot or '(none)'))
         return []
     left = (expiry - today).days
     if condition == "good" and left < seller.min_shelf_life_days:
@@ -342,13 +348,15 @@ def _confirm_off_asn(asn: Asn, item: Sku, lot: str, confirm: Sequence[str]) -> N
     if not named:
         if "not_on_asn" not in confirm:
             raise ConfirmationRequired(
-                "not_on_asn", f"{item.code} ({item.name}) is not on ASN {asn.reference}: receive it anyway?")
+                "not_on_asn", M_('%(code)s (%(name)s) is not on ASN %(reference)s: receive it anyway?',
+                                 code=item.code, name=item.name, reference=asn.reference))
         return
     if "lot_not_on_asn" not in confirm:
         lots = ", ".join(sorted({ln.lot for ln in named if ln.lot})) or "none"
         raise ConfirmationRequired(
             "lot_not_on_asn",
-            f"lot {lot} of {item.code} is not on ASN {asn.reference} (it names lot {lots}): receive it anyway?")
+            M_('lot %(lot)s of %(code)s is not on ASN %(reference)s (it names lot %(lots)s): receive it anyway?',
+               lot=lot, code=item.code, reference=asn.reference, lots=lots))
 
 
 def _confirm_over_receipt(line: AsnLine, item: Sku, qty: int, tolerance_pct: int, confirm: Sequence[str],
@@ -360,13 +368,15 @@ def _confirm_over_receipt(line: AsnLine, item: Sku, qty: int, tolerance_pct: int
     if "over_receipt" not in confirm:
         raise ConfirmationRequired(
             "over_receipt",
-            f"{qty} × {item.code} would make {after} received against {line.expected_qty} expected "
-            f"(more than {tolerance_pct}% over): is the quantity right?",
-            {"qty": f"{after} of {line.expected_qty} expected", "confirm": "send confirm: ['over_receipt'] "
-             "and a reason to go ahead"},
+            M_('%(qty)s × %(code)s would make %(after)s received against %(expected_qty)s expected (more than '
+               '%(tolerance_pct)s%% over): is the quantity right?',
+               qty=qty, code=item.code, after=after, expected_qty=line.expected_qty, tolerance_pct=tolerance_pct),
+            {"qty": M_('%(after)s of %(expected_qty)s expected', after=after, expected_qty=line.expected_qty),
+             "confirm": M_("send confirm: ['over_receipt'] and a reason to go ahead")},
         )
     if not reason:
-        raise ValidationFailed(reason=f"say why {after - line.expected_qty} units over the ASN are received")
+        raise ValidationFailed(reason=M_('say why %(value)s units over the ASN are received',
+                                         value=after - line.expected_qty))
 
 
 UNDO_WINDOW = timedelta(minutes=10)
@@ -384,18 +394,19 @@ def reverse_receipt(session: Session, actor: Principal, asn_id: int, receipt_id:
         receipt = session.scalar(select(Receipt).where(Receipt.id == receipt_id, Receipt.asn_id == asn.id)
                                  .with_for_update())
         if receipt is None:
-            raise NotFound("receipt not found")
+            raise NotFound(M_('receipt not found'))
         mine = (actor.user_id is not None and receipt.actor_user_id == actor.user_id) or \
             (actor.user_id is None and actor.token_id is not None and receipt.actor_token_id == actor.token_id)
         if not (mine or actor.is_admin):
-            raise Blocked("not_your_scan", "only the person who made a scan (or an admin) can undo it")
+            raise Blocked("not_your_scan", M_('only the person who made a scan (or an admin) can undo it'))
         if receipt.reversed_at is not None:
-            raise Blocked("already_undone", f"this scan was undone at {receipt.reversed_at:%H:%M}")
+            raise Blocked("already_undone", M_('this scan was undone at %(reversed_at)s',
+                                               reversed_at=f'{receipt.reversed_at:%H:%M}'))
         if asn.status not in OPEN_STATUSES:
-            raise InvalidState(f"ASN {asn.reference} is {asn.status}")
+            raise InvalidState(M_('ASN %(reference)s is %(status)s', reference=asn.reference, status=asn.status))
         if receipt.created_at < utcnow() - UNDO_WINDOW:
-            raise Blocked("undo_expired", f"a scan can be undone for {UNDO_WINDOW.seconds // 60} minutes; "
-                                          "correct it with a count or an adjustment")
+            raise Blocked("undo_expired", M_('a scan can be undone for %(value)s minutes; correct it with a count '
+                                             'or an adjustment', value=UNDO_WINDOW.seconds // 60))
         line = session.get(AsnLine, receipt.asn_line_id)
         sku = session.get(Sku, line.sku_id)
         qty = receipt.qty
@@ -412,8 +423,9 @@ def reverse_receipt(session: Session, actor: Principal, asn_id: int, receipt_id:
                                    line.lot, receipt.condition)],
             )
         except InsufficientStock as exc:
-            raise Blocked("already_moved", f"the {qty} × {sku.code} of this scan are no longer all in the "
-                                           f"{where}: they cannot be undone") from exc
+            raise Blocked("already_moved", M_('the %(qty)s × %(code)s of this scan are no longer all in the '
+                                              '%(where)s: they cannot be undone',
+                                              qty=qty, code=sku.code, where=where)) from exc
         outstanding_before = line.outstanding
         line.received_qty -= qty
         if receipt.condition == "damaged":
@@ -434,8 +446,8 @@ def _shrink_putaway_work(session: Session, asn: Asn, line: AsnLine, qty: int, sk
                            Task.source_id == asn.id, Task.sku_id == line.sku_id, Task.lot == line.lot)
         .order_by(Task.id.desc()).with_for_update()))
     if sum(t.qty_open for t in tasks) < qty:
-        raise Blocked("already_moved", f"some of these {qty} × {sku.code} have been put away: the scan "
-                                       "cannot be undone")
+        raise Blocked("already_moved", M_('some of these %(qty)s × %(code)s have been put away: the scan cannot be '
+                                          'undone', qty=qty, code=sku.code))
     left = qty
     for task in tasks:
         take = min(left, task.qty_open)
@@ -497,7 +509,7 @@ def close_asn(session: Session, actor: Principal, asn_id: int) -> Asn:
     with transaction(session):
         asn = get_asn(session, actor, asn_id, for_update=True)
         if asn.status not in OPEN_STATUSES:
-            raise InvalidState(f"ASN {asn.reference} is {asn.status}")
+            raise InvalidState(M_('ASN %(reference)s is %(status)s', reference=asn.reference, status=asn.status))
         _drop_expected(session, asn)
         asn.status = "closed"
         asn.closed_at = utcnow()
@@ -511,7 +523,8 @@ def cancel_asn(session: Session, actor: Principal, asn_id: int) -> Asn:
     with transaction(session):
         asn = get_asn(session, actor, asn_id, for_update=True)
         if asn.status != "expected":
-            raise InvalidState(f"ASN {asn.reference} is {asn.status}; only an expected ASN can be cancelled")
+            raise InvalidState(M_('ASN %(reference)s is %(status)s; only an expected ASN can be cancelled',
+                                  reference=asn.reference, status=asn.status))
         _drop_expected(session, asn)
         asn.status = "cancelled"
         asn.closed_at = utcnow()

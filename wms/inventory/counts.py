@@ -18,13 +18,14 @@ from wms.inventory.models import Count, CountLine, CountLocation, Task
 from wms.ledger.models import Balance
 from wms.ledger.rules import PostingLine
 from wms.ledger.services import post_movement
+from wms.messages import M_
 
 
 def create_count(session: Session, actor: Principal, *, warehouse: str, locations: list[str],
                  note: str | None = None) -> Count:
     actor.require("admin", "operator")
     if len(set(locations)) != len(locations):
-        raise ValidationFailed(locations="lists a location twice")
+        raise ValidationFailed(locations=M_('lists a location twice'))
     with transaction(session):
         wh = resolve_warehouse(session, actor, warehouse)
         locs = [get_location(session, wh.id, code, field=f"locations.{i}") for i, code in enumerate(locations)]
@@ -61,7 +62,7 @@ def submit_count(session: Session, actor: Principal, count_id: int, *, lines: li
     with transaction(session):
         count = get_count(session, actor, count_id, for_update=True)
         if count.status != "open":
-            raise InvalidState(f"count {count.id} is {count.status}")
+            raise InvalidState(M_('count %(id)s is %(status)s', id=count.id, status=count.status))
         loc_ids = {cl.location_id for cl in count.locations}
         # Keyed by condition too: damaged units in quarantine are counted as
         # damaged, and must not read as missing good ones (or vice versa).
@@ -69,11 +70,13 @@ def submit_count(session: Session, actor: Principal, count_id: int, *, lines: li
         for i, line in enumerate(lines):
             loc = get_location(session, count.warehouse_id, line["location"], field=f"lines.{i}.location")
             if loc.id not in loc_ids:
-                raise ValidationFailed(errors={f"lines.{i}.location": f"{loc.code} is not part of this count"})
+                raise ValidationFailed(errors={f"lines.{i}.location": M_('%(code)s is not part of this count',
+                                                                         code=loc.code)})
             sku = resolve_sku(session, actor, line["sku"], seller_code=line.get("seller"), field=f"lines.{i}.sku")
             key = (loc.id, sku.id, line.get("lot") or "", line.get("condition") or "good")
             if key in counted:
-                raise ValidationFailed(errors={f"lines.{i}": "this location, SKU, lot and condition are counted twice"})
+                raise ValidationFailed(errors={f"lines.{i}": M_('this location, SKU, lot and condition are counted '
+                                                                'twice')})
             counted[key] = line["counted_qty"]
         system = {
             (loc_id, sku_id, lot, condition): qty
@@ -123,7 +126,7 @@ def approve_count(session: Session, actor: Principal, count_id: int, *, approve:
     with transaction(session):
         count = get_count(session, actor, count_id, for_update=True)
         if count.status != "pending_approval":
-            raise InvalidState(f"count {count.id} is {count.status}")
+            raise InvalidState(M_('count %(id)s is %(status)s', id=count.id, status=count.status))
         pending = [ln for ln in count.lines if ln.status == "pending"]
         if approve:
             adjustment = virtual_location(session, count.warehouse_id, "adjustment")

@@ -19,6 +19,7 @@ from wms.inventory.views import movement_views
 from wms.ledger.models import Balance, Movement, Posting, StockLevel
 from wms.ledger.rules import PostingLine
 from wms.ledger.services import post_movement
+from wms.messages import M_
 
 ADJUSTMENT_REASONS = ("count", "damage", "found", "lost", "expired", "other")
 STOCK_READERS = ("admin", "operator", "seller")
@@ -173,7 +174,7 @@ def list_movements(
 
 def _lot_for(sku: Sku, lot: str | None) -> str:
     if sku.lot_tracked and not lot:
-        raise ValidationFailed(lot=f"required: SKU {sku.code} is lot-tracked")
+        raise ValidationFailed(lot=M_('required: SKU %(code)s is lot-tracked', code=sku.code))
     return lot or ""
 
 
@@ -195,9 +196,9 @@ def adjust_stock(
     there (or than is unreserved) is InsufficientStock."""
     actor.require("admin", "operator")
     if reason not in ADJUSTMENT_REASONS:
-        raise ValidationFailed(reason=f"must be one of {', '.join(ADJUSTMENT_REASONS)}")
+        raise ValidationFailed(reason=M_('must be one of %(value)s', value=', '.join(ADJUSTMENT_REASONS)))
     if qty == 0:
-        raise ValidationFailed(qty="must not be zero")
+        raise ValidationFailed(qty=M_('must not be zero'))
     with transaction(session):
         wh = resolve_warehouse(session, actor, warehouse)
         loc = get_location(session, wh.id, location)
@@ -234,9 +235,9 @@ def move_stock(
     """Move units between two physical locations of one warehouse."""
     actor.require("admin", "operator")
     if qty <= 0:
-        raise ValidationFailed(qty="must be a positive integer")
+        raise ValidationFailed(qty=M_('must be a positive integer'))
     if from_location == to_location:
-        raise ValidationFailed(to_location="must differ from from_location")
+        raise ValidationFailed(to_location=M_('must differ from from_location'))
     with transaction(session):
         wh = resolve_warehouse(session, actor, warehouse)
         src = get_location(session, wh.id, from_location, field="from_location")

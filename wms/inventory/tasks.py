@@ -21,6 +21,7 @@ from wms.inventory.rules import Bin, Unit, fits, plan_putaway, units_that_fit
 from wms.ledger.models import Balance
 from wms.ledger.rules import PostingLine
 from wms.ledger.services import post_movement
+from wms.messages import M_
 
 _BinRow = tuple[int, int, int | None, int | None]  # location id, distance, max volume, max weight
 
@@ -143,7 +144,7 @@ def get_task(session: Session, actor: Principal, task_id: int) -> Task:
     actor.require("admin", "operator")
     task = session.get(Task, task_id)
     if task is None or not actor.can_see_warehouse(task.warehouse_id):
-        raise NotFound("task not found")
+        raise NotFound(M_('task not found'))
     return task
 
 
@@ -157,7 +158,7 @@ def list_tasks(
         stmt = stmt.where(Task.warehouse_id == get_warehouse(session, actor, warehouse).id)
     if type:
         if type not in TASK_TYPES:
-            raise ValidationFailed(type=f"must be one of {', '.join(TASK_TYPES)}")
+            raise ValidationFailed(type=M_('must be one of %(value)s', value=', '.join(TASK_TYPES)))
         stmt = stmt.where(Task.type == type)
     if status:
         if status not in TASK_STATUSES:
@@ -182,20 +183,21 @@ def complete_task(session: Session, actor: Principal, task_id: int, *, location:
     units (capacity, another SKU already in it or promised to it) is refused."""
     actor.require("admin", "operator")
     if qty <= 0:
-        raise ValidationFailed(qty="must be a positive integer")
+        raise ValidationFailed(qty=M_('must be a positive integer'))
     if reason is not None and reason not in OTHER_BIN_REASONS:
-        raise ValidationFailed(reason=f"must be one of {', '.join(OTHER_BIN_REASONS)}")
+        raise ValidationFailed(reason=M_('must be one of %(value)s', value=', '.join(OTHER_BIN_REASONS)))
     with transaction(session):
         task = get_task(session, actor, task_id)
         if task.type not in ("putaway", "move"):
-            raise InvalidState(f"a {task.type} task is not completed by a move")
+            raise InvalidState(M_('a %(type)s task is not completed by a move', type=task.type))
         if task.status != "open":
-            raise InvalidState(f"task {task.id} is {task.status}")
+            raise InvalidState(M_('task %(id)s is %(status)s', id=task.id, status=task.status))
         if qty > task.qty_open:
-            raise ValidationFailed(qty=f"only {task.qty_open} units of this task are open")
+            raise ValidationFailed(qty=M_('only %(qty_open)s units of this task are open', qty_open=task.qty_open))
         target = location_ref(session, task.warehouse_id, location)
         if target.kind != "storage":
-            raise ValidationFailed(location=f"{location} is a {target.kind} location, not storage")
+            raise ValidationFailed(location=M_('%(location)s is a %(kind)s location, not storage',
+                                               location=location, kind=target.kind))
         sku = session.get(Sku, task.sku_id, options=[lazyload(Sku.barcodes)])
         used = _occupancy(session, task.warehouse_id, [target.id]).get(target.id, (0, 0, set()))
         # The units of this task promised to the target do not count twice.
@@ -205,31 +207,37 @@ def complete_task(session: Session, actor: Principal, task_id: int, *, location:
         others = used[2] - {sku.id}
         if others and task.type == "putaway":  # a re-slotting move may pass through a bin being emptied
             codes = ", ".join(sorted(session.scalars(select(Sku.code).where(Sku.id.in_(others)))))
-            raise Refused("mixed_sku", f"{target.code} holds or expects {codes}: one SKU per bin, "
-                                       f"choose another bin for {sku.code}", location=f"{target.code} holds {codes}")
+            raise Refused("mixed_sku", M_('%(code)s holds or expects %(codes)s: one SKU per bin, choose another bin '
+                                          'for %(code2)s',
+                                          code=target.code, codes=codes, code2=sku.code),
+                                          location=M_('%(code)s holds %(codes)s', code=target.code, codes=codes))
         if not fits(b, Unit(sku.id, sku.volume_mm3, sku.weight_g), qty):
-            raise Refused("bin_too_small", f"{qty} × {sku.code} do not fit in {target.code}: it is too full "
-                                           "(volume or weight)", location=f"{qty} × {sku.code} do not fit")
+            raise Refused("bin_too_small", M_('%(qty)s × %(code)s do not fit in %(code2)s: it is too full (volume '
+                                              'or weight)',
+                                              qty=qty, code=sku.code, code2=target.code),
+                                              location=M_('%(qty)s × %(code)s do not fit', qty=qty, code=sku.code))
         suggested = task.suggested_location_id
         moved_elsewhere = task.type == "putaway" and suggested is not None and suggested != target.id
         if moved_elsewhere:
             suggested_code = codes_of(session, Location, [suggested])[suggested]
             if "other_bin" not in confirm:
                 raise ConfirmationRequired(
-                    "other_bin", f"this task goes to {suggested_code}, not {target.code}: put it in "
-                                 f"{target.code} anyway?",
-                    {"location": f"suggested {suggested_code}", "confirm": "send confirm: ['other_bin'] and a "
-                     f"reason ({', '.join(OTHER_BIN_REASONS)})"})
+                    "other_bin", M_('this task goes to %(suggested_code)s, not %(code)s: put it in %(code)s anyway?',
+                                    suggested_code=suggested_code, code=target.code),
+                    {"location": M_('suggested %(suggested_code)s', suggested_code=suggested_code),
+                     "confirm": M_("send confirm: ['other_bin'] and a reason (%(value)s)",
+                                   value=', '.join(OTHER_BIN_REASONS))})
             if reason is None:
-                raise ValidationFailed(reason=f"say why not {suggested_code}: {', '.join(OTHER_BIN_REASONS)}")
+                raise ValidationFailed(reason=M_('say why not %(suggested_code)s: %(value)s',
+                                                 suggested_code=suggested_code, value=', '.join(OTHER_BIN_REASONS)))
         if task.type == "move":
             free = (session.scalar(select(func.coalesce(func.sum(Balance.qty), 0)).where(
                 Balance.location_id == task.from_location_id, Balance.sku_id == task.sku_id,
                 Balance.lot == task.lot, Balance.condition == task.condition))
                 - committed(session, task.warehouse_id).get((task.from_location_id, task.sku_id, task.lot), 0))
             if qty > free:
-                raise InvalidState(f"only {max(0, free)} units of {sku.code} in the source are free to move "
-                                   f"(open picks need the rest)")
+                raise InvalidState(M_('only %(value)s units of %(code)s in the source are free to move (open picks '
+                                      'need the rest)', value=max(0, free), code=sku.code))
         # Guarded, and done in the same statement when this was the rest of it;
         # the task as the caller gets it is what the statement returns.
         t = Task.__table__
@@ -243,7 +251,7 @@ def complete_task(session: Session, actor: Principal, task_id: int, *, location:
             .returning(t.c.qty, t.c.qty_done, t.c.status, t.c.completed_at)
         ).one_or_none()
         if claimed is None:
-            raise InvalidState(f"task {task.id} changed meanwhile; reload it")
+            raise InvalidState(M_('task %(id)s changed meanwhile; reload it', id=task.id))
         post_movement(
             session, warehouse_id=task.warehouse_id, kind=task.type, actor=actor,
             reference=f"task:{task.id}",

@@ -22,6 +22,7 @@ from wms.inventory.tasks import create_putaway_tasks
 from wms.ledger.models import Balance
 from wms.ledger.rules import PostingLine
 from wms.ledger.services import post_movement
+from wms.messages import M_
 
 
 def pick_bins(session: Session, warehouse_id: int, sku: Sku, qty: int) -> list[tuple[int, str, int]]:
@@ -49,7 +50,8 @@ def pick_bins(session: Session, warehouse_id: int, sku: Sku, qty: int) -> list[t
         picks.append((loc_id, lot, take))
         left -= take
     if left:
-        raise InsufficientStock(f"only {qty - left} units of {sku.code} are in storage, {qty} asked")
+        raise InsufficientStock(M_('only %(value)s units of %(code)s are in storage, %(qty)s asked',
+                                   value=qty - left, code=sku.code, qty=qty))
     return picks
 
 
@@ -64,12 +66,13 @@ def create_transfer(
 ) -> Transfer:
     actor.require("admin", "operator", "seller")
     if from_warehouse == to_warehouse:
-        raise ValidationFailed(to_warehouse="must differ from from_warehouse")
+        raise ValidationFailed(to_warehouse=M_('must differ from from_warehouse'))
     with transaction(session):
         src = resolve_warehouse(session, actor, from_warehouse, field="from_warehouse")
         dst = session.scalar(select(Warehouse).where(Warehouse.code == to_warehouse))
         if dst is None:
-            raise ValidationFailed(to_warehouse=f"unknown warehouse {to_warehouse!r}")
+            raise ValidationFailed(to_warehouse=M_('unknown warehouse %(to_warehouse)s',
+                                                   to_warehouse=f'{to_warehouse!r}'))
         in_transit = virtual_location(session, dst.id, "in_transit")
         postings, transfer_lines = [], []
         wanted: dict[int, int] = defaultdict(int)
@@ -110,13 +113,13 @@ def get_transfer(session: Session, actor: Principal, transfer_id: int, *, for_up
         stmt = stmt.with_for_update()
     transfer = session.scalar(stmt)
     if transfer is None:
-        raise NotFound("transfer not found")
+        raise NotFound(M_('transfer not found'))
     if actor.role == "operator" and not (
         actor.can_see_warehouse(transfer.from_warehouse_id) or actor.can_see_warehouse(transfer.to_warehouse_id)
     ):
-        raise NotFound("transfer not found")
+        raise NotFound(M_('transfer not found'))
     if actor.role == "seller" and any(line.owner_id != actor.seller_id for line in transfer.lines):
-        raise NotFound("transfer not found")
+        raise NotFound(M_('transfer not found'))
     return transfer
 
 
@@ -129,9 +132,9 @@ def receive_transfer(
     with transaction(session):
         transfer = get_transfer(session, actor, transfer_id, for_update=True)
         if not actor.can_see_warehouse(transfer.to_warehouse_id):
-            raise NotFound("transfer not found")
+            raise NotFound(M_('transfer not found'))
         if transfer.status != "in_transit":
-            raise InvalidState(f"transfer {transfer.id} is {transfer.status}")
+            raise InvalidState(M_('transfer %(id)s is %(status)s', id=transfer.id, status=transfer.status))
         shipped: dict[int, int] = defaultdict(int)
         for tl in transfer.lines:
             shipped[tl.sku_id] += tl.qty
@@ -141,10 +144,12 @@ def receive_transfer(
             for i, line in enumerate(lines):
                 sku = resolve_sku(session, actor, line["sku"], seller_code=line.get("seller"), field=f"lines.{i}.sku")
                 if sku.id not in shipped:
-                    raise ValidationFailed(errors={f"lines.{i}.sku": f"{sku.code} is not on this transfer"})
+                    raise ValidationFailed(errors={f"lines.{i}.sku": M_('%(code)s is not on this transfer',
+                                                                        code=sku.code)})
                 arrived[sku.id] += line["qty"]
                 if arrived[sku.id] > shipped[sku.id]:
-                    raise ValidationFailed(errors={f"lines.{i}.qty": f"more than the {shipped[sku.id]} units shipped"})
+                    raise ValidationFailed(errors={f"lines.{i}.qty": M_('more than the %(value)s units shipped',
+                                                                        value=shipped[sku.id])})
         dst = transfer.to_warehouse_id
         dock = station(session, dst, "dock")
         in_transit = virtual_location(session, dst, "in_transit")

@@ -36,6 +36,7 @@ from wms.ledger.models import (
     StockLevel,
 )
 from wms.ledger.rules import PostingLine, level_deltas, net_lines, unbalanced
+from wms.messages import M_
 
 _balances = Balance.__table__
 _levels = StockLevel.__table__
@@ -167,21 +168,21 @@ def _checked(kind: str, lines: Sequence[PostingLine], consume: Sequence[tuple[in
     """The movement's lines netted, in canonical key order, once it is known
     to be well formed (nothing is written before)."""
     if kind not in MOVEMENT_KINDS:
-        raise ValueError(f"unknown movement kind {kind!r}")
+        raise ValueError(M_('unknown movement kind %(kind)s', kind=f'{kind!r}'))
     for line in lines:
         if line.condition not in CONDITIONS:
-            raise ValidationFailed(condition=f"must be one of {', '.join(CONDITIONS)}")
+            raise ValidationFailed(condition=M_('must be one of %(value)s', value=', '.join(CONDITIONS)))
     if unbalanced(lines):
-        raise ValueError(f"movement does not balance: {unbalanced(lines)}")
+        raise ValueError(M_('movement does not balance: %(lines)s', lines=unbalanced(lines)))
     netted = net_lines(lines)
     if not netted:
-        raise ValidationFailed(qty="the movement changes nothing")
+        raise ValidationFailed(qty=M_('the movement changes nothing'))
     if any(abs(line.qty) > INT32_MAX for line in netted):
         # A posting is one request's quantity (INTEGER); only the sums it feeds are BIGINT.
-        raise ValidationFailed(qty=f"at most {INT32_MAX} units move in one movement")
+        raise ValidationFailed(qty=M_('at most %(int32_max)s units move in one movement', int32_max=INT32_MAX))
     for _reservation_id, qty in consume:
         if qty <= 0:
-            raise ValueError("consumed quantities are positive")
+            raise ValueError(M_('consumed quantities are positive'))
     return netted
 
 
@@ -416,7 +417,7 @@ def _load_locations(session: Session, ids: set[int]) -> dict[int, Row]:
     found = {row.id: row for row in session.execute(_LOCATIONS, {"ids": sorted(ids)})}
     missing = ids - found.keys()
     if missing:
-        raise NotFound(f"location {min(missing)} not found")
+        raise NotFound(M_('location %(missing)s not found', missing=min(missing)))
     return found
 
 
@@ -424,7 +425,7 @@ def _load_owners(session: Session, sku_ids: set[int]) -> dict[int, int]:
     owners = {sku_id: seller_id for sku_id, seller_id in session.execute(_OWNERS, {"ids": sorted(sku_ids)})}
     missing = sku_ids - owners.keys()
     if missing:
-        raise NotFound(f"SKU {min(missing)} not found")
+        raise NotFound(M_('SKU %(missing)s not found', missing=min(missing)))
     return owners
 
 
@@ -465,7 +466,8 @@ def _apply_level(session: Session, warehouse_id: int, sku_id: int, owner_id: int
             {"key_warehouse_id": warehouse_id, "key_sku_id": sku_id, **{f"delta_{b}": q for b, q in changed.items()}},
         )
         if result.rowcount != 1:
-            raise InsufficientStock(f"SKU {sku_id} has too little unreserved {', '.join(decreases)} stock")
+            raise InsufficientStock(M_('SKU %(sku_id)s has too little unreserved %(value)s stock',
+                                       sku_id=sku_id, value=', '.join(decreases)))
         return
     session.execute(
         _add_level(_dialect(session), tuple(changed)),
@@ -479,11 +481,11 @@ def reserve_stock(
     """Reserve available stock with one guarded update; nothing is reserved
     when it does not fit (InsufficientStock)."""
     if qty <= 0:
-        raise ValidationFailed(qty="must be a positive integer")
+        raise ValidationFailed(qty=M_('must be a positive integer'))
     with transaction(session):
         owner_id = session.scalar(select(Sku.seller_id).where(Sku.id == sku_id))
         if owner_id is None:
-            raise NotFound("SKU not found")
+            raise NotFound(M_('SKU not found'))
         result = session.execute(
             update(_levels)
             .where(
@@ -494,7 +496,8 @@ def reserve_stock(
             .values(reserved=_levels.c.reserved + qty)
         )
         if result.rowcount != 1:
-            raise InsufficientStock(f"fewer than {qty} units of SKU {sku_id} are available")
+            raise InsufficientStock(M_('fewer than %(qty)s units of SKU %(sku_id)s are available',
+                                       qty=qty, sku_id=sku_id))
         announce_levels(session, [LevelChange(warehouse_id, sku_id, owner_id, {"reserved": qty})])
         reservation = Reservation(
             warehouse_id=warehouse_id, owner_id=owner_id, sku_id=sku_id, qty=qty, reference=reference
@@ -511,7 +514,7 @@ def _consume_reservations(session: Session, consume: Sequence[tuple[int, int]]) 
     res = Reservation.__table__
     for reservation_id, qty in sorted(consume):
         if qty <= 0:
-            raise ValueError("consumed quantities are positive")
+            raise ValueError(M_('consumed quantities are positive'))
         row = session.execute(
             update(res)
             .where(res.c.id == reservation_id, res.c.status == "open",
@@ -520,7 +523,8 @@ def _consume_reservations(session: Session, consume: Sequence[tuple[int, int]]) 
             .returning(res.c.warehouse_id, res.c.sku_id, res.c.qty, res.c.consumed_qty, res.c.released_qty)
         ).one_or_none()
         if row is None:
-            raise InvalidState(f"reservation {reservation_id} does not hold {qty} more units")
+            raise InvalidState(M_('reservation %(reservation_id)s does not hold %(qty)s more units',
+                                  reservation_id=reservation_id, qty=qty))
         if row.consumed_qty + row.released_qty == row.qty:
             session.execute(update(res).where(res.c.id == reservation_id).values(status="consumed", closed_at=utcnow()))
         key = (row.warehouse_id, row.sku_id)
@@ -535,11 +539,11 @@ def release_reservation(session: Session, reservation_id: int, qty: int | None =
     with transaction(session):
         reservation = session.get(Reservation, reservation_id)
         if reservation is None:
-            raise NotFound("reservation not found")
+            raise NotFound(M_('reservation not found'))
         session.refresh(reservation)
         take = reservation.open_qty if qty is None else qty
         if take <= 0 or reservation.status != "open":
-            raise InvalidState(f"reservation {reservation_id} is not open")
+            raise InvalidState(M_('reservation %(reservation_id)s is not open', reservation_id=reservation_id))
         claimed = session.execute(
             update(res)
             .where(res.c.id == reservation_id, res.c.status == "open",
@@ -547,7 +551,8 @@ def release_reservation(session: Session, reservation_id: int, qty: int | None =
             .values(released_qty=res.c.released_qty + take)
         )
         if claimed.rowcount != 1:
-            raise InvalidState(f"reservation {reservation_id} does not hold {take} more units")
+            raise InvalidState(M_('reservation %(reservation_id)s does not hold %(take)s more units',
+                                  reservation_id=reservation_id, take=take))
         session.execute(
             update(_levels)
             .where(_levels.c.warehouse_id == reservation.warehouse_id, _levels.c.sku_id == reservation.sku_id)

@@ -13,6 +13,7 @@ from wms.inventory.counts import approve_count, list_counts
 from wms.inventory.models import COUNT_STATUSES, Count
 from wms.inventory.queries import variance_evidence
 from wms.inventory.views import count_views
+from wms.messages import M_
 from wms.web.pages import db, done, principal, render
 
 LIMIT = 100
@@ -29,11 +30,11 @@ def counts(*, error: DomainError | None = None):
     if warehouse:
         wh = next((w for w in list_warehouses(db(), actor, limit=200) if w.code == warehouse), None)
         if wh is None:
-            raise NotFound(f"warehouse {warehouse} not found")
+            raise NotFound(M_('warehouse %(warehouse)s not found', warehouse=warehouse))
         warehouse_id = wh.id
     after = request.args.get("after", "0")
     if not after.isdigit() or len(after) > 18:
-        raise ValidationFailed(after="must be a count id")
+        raise ValidationFailed(after=M_('must be a count id'))
     # Filtered in the query, so a page holds LIMIT counts of this warehouse.
     found: list[Count] = list_counts(db(), actor, status=status, warehouse_id=warehouse_id, after_id=int(after),
                                      limit=LIMIT)

@@ -13,6 +13,7 @@ from wms.extensions import page_sections
 from wms.facility.services import list_warehouses
 from wms.inbound.queries import asn_figures
 from wms.inventory.queries import age_hours, count_figures, putaway_backlog
+from wms.messages import M_
 from wms.web.clock import warehouse_day
 from wms.web.pages import db, principal, render
 
@@ -37,11 +38,11 @@ def dashboard():
     actor.require("admin", "operator")
     warehouses = list_warehouses(db(), actor, limit=200)
     if not warehouses:
-        raise NotFound("no warehouse to show")
+        raise NotFound(M_('no warehouse to show'))
     code = request.args.get("warehouse") or warehouses[0].code
     wh = next((w for w in warehouses if w.code == code), None)
     if wh is None:
-        raise NotFound(f"warehouse {code} not found")
+        raise NotFound(M_('warehouse %(code)s not found', code=code))
     now = utcnow()
     day = warehouse_day(wh.timezone, now)
     asns = asn_figures(db(), wh.id, *day)

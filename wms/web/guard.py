@@ -14,14 +14,17 @@ from urllib.parse import urlencode, urlsplit
 from flask import current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from wms import idempotency, row_security
 from wms.auth import web_sessions
 from wms.db import rollback as rollback_session
-from wms.errors import BadRequest, DomainError, IdempotencyKeyInUse, IdempotencyKeyReused, Unauthenticated
+from wms.errors import BadRequest, DomainError, IdempotencyKeyInUse, IdempotencyKeyReused, Unauthenticated, said
 from wms.http import get_session
+from wms.idempotency import FORM_FIELD
+from wms.idempotency_models import IdempotencyKey
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +32,10 @@ SID = "sid"  # the web session's random key (wms.auth.web_sessions)
 CSRF = "csrf"
 CSRF_FIELD = "csrf_token"
 NOTICE_ARG = "n"
+# An error page of a form is answered with a 303 to this screen's URL with
+# FAILED_ARG=<the form's idempotency key> (and STATUS_ARG): the GET shows the
+# page the key recorded, so Back and reload never meet a POST's answer.
+FAILED_ARG, STATUS_ARG = "failed", "s"
 PUBLIC_ENDPOINTS = frozenset({"web.login_form", "web.login", "web.language"})
 # A double tap arrives while the first tap is still being saved: wait for
 # it and answer with its outcome rather than with an error.
@@ -42,7 +49,7 @@ class CsrfFailed(BadRequest):
 # --- the before_request hook ----------------------------------------------------
 
 def before_request():
-    if request.endpoint == "web.static":
+    if request.endpoint in ("web.static", "web.favicon"):
         return None
     sid = session.get(SID)
     if sid:
@@ -61,6 +68,8 @@ def before_request():
         return redirect(url_for("web.login", next=target))
     if request.method == "POST":
         return claim_form_key()
+    if request.args.get(FAILED_ARG):
+        return replay_failure(request.args[FAILED_ARG])
     return None
 
 
@@ -162,7 +171,8 @@ def error_page(status: int, title: str, message: str):
 
 def domain_error(error: DomainError):
     rollback()
-    return error_page(error.status, error.title, error.detail)
+    title, detail, _errors = said(error)
+    return error_page(error.status, title, detail)
 
 
 def http_error(error: HTTPException):
@@ -211,7 +221,51 @@ SECURITY_HEADERS = {
 }
 
 
+def redirect_failure(response):
+    """A form's error page (a 4xx answer to a POST that claimed its
+    idempotency key) becomes a 303 to GET the same page: the page itself is
+    kept as the key's recorded answer (the work was rolled back: an error
+    changes nothing), and replay_failure shows it."""
+    if request.method != "POST" or response.status_code < 400 or response.status_code >= 500 \
+            or g.get("idempotency_key_id") is None or response.mimetype != "text/html":
+        return response
+    key = request.form.get(FORM_FIELD, "")
+    if not key or not _has_screen(request.path):
+        return response
+    rollback()  # nothing of the failed work is committed with the recorded answer
+    target = request.path + "?" + urlencode({FAILED_ARG: key, STATUS_ARG: response.status_code})
+    moved = redirect(target, 303)
+    moved.set_data(response.get_data())  # recorded with the key: what the GET shows
+    return moved
+
+
+def _has_screen(path: str) -> bool:
+    """Whether a GET of this path is a screen (an upload or a decision has none: its error stays the answer)."""
+    try:
+        current_app.url_map.bind("").match(path, method="GET")
+    except HTTPException:
+        return False
+    return True
+
+
+def replay_failure(key: str):
+    """The error page a form of this person (or token) recorded under its key
+    on this screen, with its status; a key unknown here shows the screen."""
+    principal = g.principal
+    owner = IdempotencyKey.token_id == principal.token_id if principal.token_id is not None \
+        else IdempotencyKey.user_id == principal.user_id
+    row = get_session().scalar(select(IdempotencyKey).where(
+        owner, IdempotencyKey.key == key[:255], IdempotencyKey.status == "completed",
+        IdempotencyKey.response_status == 303))
+    if row is None or (row.path or "").split("?")[0] != request.path or not row.response_body:
+        return redirect(request.path, 303)
+    status = request.args.get(STATUS_ARG, "")
+    status = int(status) if status.isdigit() and 400 <= int(status) < 500 else 400
+    return current_app.response_class(row.response_body, status=status, mimetype="text/html")
+
+
 def after_request(response):
+    response = redirect_failure(response)
     # Pages show stock and carry form keys: never keep them in a cache (the CSS may be).
     if request.endpoint != "web.static":
         response.headers.setdefault("Cache-Control", "no-store")

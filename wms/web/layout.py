@@ -18,6 +18,7 @@ from wms.facility.models import Layout, Location
 from wms.facility.services import layout_params, list_warehouses
 from wms.inventory.queries import location_fill, picks_per_location
 from wms.inventory.services import list_location_balances
+from wms.messages import M_
 from wms.web.layout_svg import layout_svg, scale_colour
 from wms.web.pages import db, principal, render
 
@@ -54,15 +55,15 @@ def layout_map():
     code = request.args.get("warehouse") or (warehouses[0].code if warehouses else None)
     wh = next((w for w in warehouses if w.code == code), None)
     if wh is None:
-        raise NotFound(f"warehouse {code} not found")
+        raise NotFound(M_('warehouse %(code)s not found', code=code))
     extra = {name: provider for section in page_sections("layout_measures") for name, provider in section().items()}
     measure = request.args.get("measure") or "fill"
     measures = {**MEASURES, **{name: label for name, (label, _fn) in extra.items()}}
     if measure not in measures:
-        raise ValidationFailed(measure=f"must be one of {', '.join(measures)}")
+        raise ValidationFailed(measure=M_('must be one of %(value)s', value=', '.join(measures)))
     layout = db().scalar(select(Layout).where(Layout.warehouse_id == wh.id))
     if layout is None:
-        raise InvalidState(f"warehouse {wh.code} has no generated layout to draw")
+        raise InvalidState(M_('warehouse %(code)s has no generated layout to draw', code=wh.code))
     params = layout_params(layout)
     locations = list(db().scalars(select(Location).where(Location.warehouse_id == wh.id,
                                                          Location.is_virtual.is_(False))))

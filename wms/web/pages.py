@@ -1,12 +1,14 @@
 """Rendering helpers shared by the screens."""
 from __future__ import annotations
 
-from flask import g, redirect, render_template, url_for
+from pathlib import Path
+
+from flask import current_app, g, redirect, render_template, url_for
 from flask_babel import gettext
 from markupsafe import Markup, escape
 
 from wms.auth.principal import Principal
-from wms.errors import ConfirmationRequired, DomainError
+from wms.errors import ConfirmationRequired, DomainError, said
 from wms.http import get_session
 from wms.idempotency import FORM_FIELD
 from wms.web.guard import CSRF_FIELD, csrf_token, new_form_key, notice, read_notice
@@ -44,12 +46,12 @@ FIELD_LABELS = {"barcode": N_("Item"), "sku": N_("Item"), "qty": N_("Quantity"),
 def error_text(error: DomainError) -> str:
     """The error for a person: field errors named by their label on the
     screen rather than their API name."""
+    _title, detail, errors = said(error)  # in the screen's language
     generated = "; ".join(f"{k}: {v}" for k, v in error.errors.items())
     if error.errors and error.detail == generated:
-        text = "; ".join(f"{gettext(FIELD_LABELS[k]) if k in FIELD_LABELS else k}: {v}"
-                         for k, v in error.errors.items())
+        text = "; ".join(f"{gettext(FIELD_LABELS[k]) if k in FIELD_LABELS else k}: {v}" for k, v in errors.items())
     else:
-        text = error.detail
+        text = detail
     return text[:1].upper() + text[1:]
 
 
@@ -58,6 +60,28 @@ def done(endpoint: str, text: str, *, kind: str = "ok", **values):
     to the next screen with a success message (or a warning: done, but
     look)."""
     return redirect(url_for(endpoint, **values, **notice(text, kind)), code=303)
+
+
+FAVICON = Path(__file__).parent / "static" / "favicon.ico"
+
+
+def favicon():
+    """The browser's tab icon (asked for at /favicon.ico by every browser)."""
+    icon = current_app.response_class(FAVICON.read_bytes(), mimetype="image/x-icon")
+    icon.headers["Cache-Control"] = "public, max-age=86400"
+    return icon
+
+
+def unknown_page(error):
+    """An unknown web path (or method): an HTML page with the way home,
+    not the API's problem+json."""
+    from wms.web import i18n  # the pages' languages; imported here, as the app calls this outside a screen
+
+    title = gettext("Not found") if error.code == 404 else error.name
+    text = gettext("There is no such page.") if error.code == 404 else (error.description or error.name)
+    body = render_template("web/error.html", title=title, message={"kind": "error", "text": text},
+                           **context(), **i18n.context())
+    return body, error.code or 404
 
 
 def form_fields() -> Markup:

@@ -4,7 +4,7 @@ wms.web.blueprints.screens_blueprint); wms never imports them."""
 from __future__ import annotations
 
 from wms.idempotency import form_idempotency_key
-from wms.web import account, asns, counts, dashboard, i18n, layout, portal, putaway, receiving
+from wms.web import account, asns, counts, dashboard, i18n, layout, pages, portal, putaway, receiving
 from wms.web.blueprints import screens_blueprint
 
 bp = screens_blueprint("web", __name__, template_folder="templates", static_folder="static",
@@ -38,6 +38,7 @@ ROUTES = [
     ("/counts", "counts", counts.counts, GET),
     ("/layout", "layout_map", layout.layout_map, GET),
     ("/language", "language", i18n.choose_language, GET),
+    ("/favicon.ico", "favicon", pages.favicon, GET),
     ("/counts/<int:count_id>/decision", "decide_count", form_idempotency_key(counts.decide), POST),
 ]
 for rule, endpoint, view, methods in ROUTES:

@@ -18,6 +18,7 @@ from marshmallow import Schema, ValidationError
 
 from wms.db import transaction
 from wms.errors import DomainError, ValidationFailed
+from wms.messages import M_
 
 MAX_BYTES = 2_000_000
 MAX_ROWS = 5000
@@ -49,10 +50,10 @@ def read_csv(upload, columns: Iterable[str], required: Iterable[str]) -> list[Ro
     """The rows of an uploaded CSV file, blank rows dropped; a file that is
     not a CSV with the required columns is a ValidationFailed on `file`."""
     if upload is None or not upload.filename:
-        raise ValidationFailed(file="choose a CSV file to upload")
+        raise ValidationFailed(file=M_('choose a CSV file to upload'))
     raw = upload.read(MAX_BYTES + 1)
     if len(raw) > MAX_BYTES:
-        raise ValidationFailed(file=f"larger than {MAX_BYTES // 1_000_000} MB: split it")
+        raise ValidationFailed(file=M_('larger than %(value)s MB: split it', value=MAX_BYTES // 1_000_000))
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = raw.decode(encoding)
@@ -60,24 +61,26 @@ def read_csv(upload, columns: Iterable[str], required: Iterable[str]) -> list[Ro
         except UnicodeDecodeError:
             continue
     else:
-        raise ValidationFailed(file="not a text file: save it as CSV (UTF-8)")
+        raise ValidationFailed(file=M_('not a text file: save it as CSV (UTF-8)'))
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [(h or "").strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in required if c not in header]
     if missing:
-        raise ValidationFailed(file=f"the first row must name the columns; missing: {', '.join(missing)}")
+        raise ValidationFailed(file=M_('the first row must name the columns; missing: %(value)s',
+                                       value=', '.join(missing)))
     unknown = [h for h in header if h and h not in columns]
     if unknown:
-        raise ValidationFailed(file=f"unknown columns: {', '.join(unknown)} (known: {', '.join(columns)})")
+        raise ValidationFailed(file=M_('unknown columns: %(value)s (known: %(value2)s)',
+                                       value=', '.join(unknown), value2=', '.join(columns)))
     rows = []
     for number, record in enumerate(reader, start=2):
         values = {(k or "").strip().lower(): (v or "").strip() for k, v in record.items() if k is not None}
         if any(values.values()):
             rows.append(Row(number, values))
         if len(rows) > MAX_ROWS:
-            raise ValidationFailed(file=f"more than {MAX_ROWS} rows: split it")
+            raise ValidationFailed(file=M_('more than %(max_rows)s rows: split it', max_rows=MAX_ROWS))
     if not rows:
-        raise ValidationFailed(file="the file has no rows under its header")
+        raise ValidationFailed(file=M_('the file has no rows under its header'))
     return rows
 
 
