@@ -73,3 +73,41 @@ def test_an_item_not_on_the_asn_and_an_expired_lot_are_stopped_at_the_dock(serve
     with make_sessionmaker(committed_db[1])() as session:
         assert asn_lines(session, asns["main"]) == {"A-1": (24, 1, 0)}
         assert asn_lines(session, asns["milk"])["MILK"] == (10, 1, 1)
+
+
+def test_feedback_progress_reload_back_and_the_report_on_a_phone(served, phone, committed_db):
+    """Issue 10 items 12-13: a good and a wrong scan sound and vibrate differently, the
+    running total counts up, a reload does not repeat the message, Back after an error
+    is a plain screen, and the discrepancy report fits 360 px."""
+    base, token, asns = served(_setup)
+    device = phone(base)
+    device.page.add_init_script("window.__buzz = []; navigator.vibrate = function (p) { window.__buzz.push(p); "
+                                "return true; };")
+    login(device, f"/receive/{asns['main']}")
+    assert device.page.inner_text("#progress") == "received 0 of 24"
+
+    device.scan("BA-1")
+    good = device.page.evaluate("window.quaysideFeedback")
+    assert device.message() == "ok: Received 1 × A-1 (good)."
+    assert device.page.inner_text("#progress") == "received 1 of 24"
+    device.scan("NOPE-1")
+    wrong = device.page.evaluate("window.quaysideFeedback")
+    assert device.message() == "error: Barcode NOPE-1 is not known"
+    assert device.focused() == "barcode"
+
+    assert good["kind"] == "ok" and good["vibration"] == [40]
+    assert wrong["kind"] == "error" and wrong["vibration"] == [300, 100, 300, 100, 300]
+    assert device.page.evaluate("window.__buzz") == [[300, 100, 300, 100, 300]]  # this page's own buzz
+    assert "failed=" not in device.page.url and "n=" not in device.page.url
+    device.page.reload()
+    assert device.message() == ""  # nothing repeated, nothing resent
+    device.page.go_back()
+    assert "Confirm Form Resubmission" not in device.page.content()
+    with make_sessionmaker(committed_db[1])() as session:
+        assert asn_lines(session, asns["main"])["A-1"] == (24, 1, 0)
+
+    device.open(f"/receive/{asns['main']}/close")
+    fits = device.page.evaluate("""() => { const t = document.getElementById('discrepancies');
+        return [t.scrollWidth, t.parentElement.clientWidth, t.getBoundingClientRect().right]; }""")
+    assert fits[0] <= fits[1] and fits[2] <= 360
+    device.shot("close-report-at-360")
