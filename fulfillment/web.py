@@ -41,8 +41,10 @@ def pick_start():
     """Type or scan the number of the pick list to work on."""
     principal().require("admin", "operator")
     number = request.args.get("list", "").strip()
+    if number.upper().startswith("PL"):
+        number = number[2:].lstrip("-: ")  # a printed "PL-12" label
     if not number:
-        return render("fulfillment/pick_start.html")
+        return render("fulfillment/pick_start.html", open_lists=_open_lists())
     if not number.isdigit():
         return render("fulfillment/pick_start.html", 422,
                       error=ValidationFailed(list=_("%(number)s is not a pick list number", number=repr(number))))
@@ -60,6 +62,21 @@ def needs_totes(pick_list: dict) -> bool:
     return (pick_list["status"] == "open" and len(pick_list["totes"]) > 1
             and any(t["tote"] is None for t in pick_list["totes"])
             and all(p["status"] == "open" for p in pick_list["picks"]))
+
+
+def _open_lists() -> list[dict]:
+    """The open pick lists of the operator's warehouses, oldest first, with their progress."""
+    from sqlalchemy import func, select
+
+    from fulfillment.models import Pick, PickList
+
+    actor = principal()
+    rows = db().execute(
+        select(PickList.id, func.count(Pick.id), func.count(Pick.id).filter(Pick.status != "open"))
+        .join(Pick, Pick.pick_list_id == PickList.id)
+        .where(PickList.status == "open", actor.warehouse_filter(PickList.warehouse_id))
+        .group_by(PickList.id).order_by(PickList.id).limit(50))
+    return [{"id": i, "picks": n, "done": d} for i, n, d in rows]
 
 
 @bp.get("/pick/<int:pick_list_id>")

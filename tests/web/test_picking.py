@@ -167,3 +167,14 @@ def test_a_batch_list_asks_for_one_tote_per_order_before_the_first_pick(screen, 
     assert message_of(ready).endswith("Every order has its tote: start picking.")
     assert 'id="put-tote">T-1</p>' in ready.get_data(as_text=True)
     assert [t["tote"] for t in pick_list_of(session, pick_list["id"])["totes"]] == ["T-1", "T-2"]
+
+
+def test_the_pick_screen_lists_the_open_pick_lists_and_takes_a_printed_label(screen, tokens, pick_list):
+    start = screen(tokens.wh1_operator).get("/pick").get_data(as_text=True)
+    elsewhere = screen(tokens.wh2_operator).get("/pick").get_data(as_text=True)
+
+    assert f'href="/pick/{pick_list["id"]}"' in start
+    assert f"Pick list {pick_list['id']} · 0 of 1 picks done" in text_of(start)
+    assert 'id="open-lists"' not in elsewhere  # another warehouse's lists are not offered
+    label = screen(tokens.wh1_operator).get("/pick", query_string={"list": f"PL-{pick_list['id']}"})
+    assert label.headers["Location"] == f"/pick/{pick_list['id']}"
