@@ -68,6 +68,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/wms_bench_sync"
 KINDS = ("amazon", "ebay", "aliexpress", "wish", "etsy", "shopify", "walmart", "woocommerce", "webhook")
 HOOK = ("bench", "bench-secret")
+WALMART_FEED_S = 1.0
 
 
 def channel_settings(kind: str, url: str) -> dict:
@@ -82,7 +83,10 @@ def channel_settings(kind: str, url: str) -> dict:
         "wish": {**common, "access_token": "wish-token"},
         "etsy": {**common, "api_key": "keystring", "access_token": "12345.token"},
         "shopify": {**common, "shop": "bench.myshopify.com", "access_token": "shpat_bench"},
-        "walmart": {**common, "client_id": "walmart-client", "client_secret": "secret"},
+        # Walmart's feed budget and processing time compressed from 10 an hour and ~30 min
+        # (WALMART_FEED_S below) to one a second and a second, so a run of a minute or two shows them.
+        "walmart": {**common, "client_id": "walmart-client", "client_secret": "secret",
+                    "feeds_per_hour": 3600, "feed_poll_s": 0.5},
         "woocommerce": {"url": url, "timeout_s": 5, "consumer_key": "ck_x", "consumer_secret": "cs_x"},
         "webhook": {"url": f"{url}/webhook/{HOOK[0]}", "secret": HOOK[1], "timeout_s": 5},
     }[kind]
@@ -114,7 +118,8 @@ def remote_key(kind: str, external_id: str, location: str) -> str:
 
 def seed(url: str, listings: int, unlisted: int, kinds: tuple[str, ...], sandbox_url: str) -> None:
     from wms.auth.principal import Principal
-    from wms.catalog.services import create_seller, create_sku
+    from wms.catalog.models import Sku
+    from wms.catalog.services import create_seller, get_seller_by_code
     from wms.channels.services import add_listings, create_channel
     from wms.db import make_engine, make_sessionmaker
     from wms.extensions import load_extensions
@@ -138,10 +143,14 @@ def seed(url: str, listings: int, unlisted: int, kinds: tuple[str, ...], sandbox
                         for kind in kinds}
             bin_ = get_location(s, wh.id, "A01-01-1")
             source = virtual_location(s, wh.id, "adjustment")
+            seller_id = get_seller_by_code(s, admin, "SYN").id
             codes = [f"SY-{i:05d}" for i in range(listings)] + [f"UL-{i:05d}" for i in range(unlisted)]
             for start in range(0, len(codes), 500):
-                chunk = [create_sku(s, admin, {"seller": "SYN", "code": c, "name": c})
-                         for c in codes[start:start + 500]]
+                # The catalog rows in bulk (create_sku commits one by one: ~10/s on a loaded
+                # machine); the stock still goes through the ledger's post_movement.
+                chunk = [Sku(seller_id=seller_id, code=c, name=c) for c in codes[start:start + 500]]
+                s.add_all(chunk)
+                s.commit()
                 lines = []
                 for sku in chunk:
                     qty = rng.randint(20, 200)
@@ -172,6 +181,9 @@ def presync(url: str, server) -> None:
     engine = create_engine(url)
     sbx = server.sandbox
     sbx.webhook_secrets[HOOK[0]] = HOOK[1]
+    with sbx.lock:
+        sbx.config.update({"walmart_feed_s": WALMART_FEED_S, "walmart_feeds_per_hour": 3600.0})
+        sbx.buckets.clear()
     etsy: dict[str, list[dict]] = defaultdict(list)
     with Session(engine) as s:
         rows = s.execute(select(Channel.kind, Listing.external_id, Listing.location_ref, Listing.desired_qty,
@@ -209,11 +221,11 @@ def _worker_process(url: str, keys: str, idle_s: float, ready, stop, out) -> Non
 
         confirmed: list
 
-        def record(self, session, batch, outcomes):
+        def record(self, session, batch, outcomes, **kwargs):
             at = time.time()
             ok = {o.listing_id for o in outcomes if o.ok}
             self.confirmed.extend((i.listing_id, i.version, at) for i in batch if i.listing_id in ok)
-            return super().record(session, batch, outcomes)
+            return super().record(session, batch, outcomes, **kwargs)
 
     load_extensions()
     engine = make_engine(url)
@@ -228,7 +240,8 @@ def _worker_process(url: str, keys: str, idle_s: float, ready, stop, out) -> Non
     out.put({"confirmed": worker.confirmed, "stats": dict(worker.stats)})
 
 
-def _burst_process(url: str, keys: str, index: int, parts: int, count: int, rate: float, ready, out) -> None:
+def _burst_process(url: str, keys: str, index: int, parts: int, count: int, rate: float, focus: str | None,
+                   ready, out) -> None:
     """Stock changes through the ledger on this process's share of the listed
     SKUs: receipts, orders (reserve then pick) and adjustments."""
     os.environ["WMS_CHANNEL_KEYS"] = keys
@@ -253,7 +266,12 @@ def _burst_process(url: str, keys: str, index: int, parts: int, count: int, rate
         adjust_id = virtual_location(s, wh_id, "adjustment").id
         inbound_id = virtual_location(s, wh_id, "inbound").id
         pack_id = station(s, wh_id, "pack").id
-        listed = s.execute(select(Listing.sku_id, Listing.id).order_by(Listing.sku_id)).all()
+        query = select(Listing.sku_id, Listing.id).order_by(Listing.sku_id)
+        if focus:  # only the SKUs listed on the channel of that kind
+            from wms.channels.models import Channel
+
+            query = query.join(Channel, Channel.id == Listing.channel_id).where(Channel.kind == focus)
+        listed = s.execute(query).all()
         mine = [row for n, row in enumerate(listed) if n % parts == index]
         s.commit()
         ready.wait()
@@ -356,7 +374,8 @@ def run_case(url: str, server, workers: int, args, keys: str) -> dict:
     try:
         out = ctx.Queue()
         bursts = [ctx.Process(target=_burst_process,
-                              args=(url, keys, i, parts, args.changes // parts, args.rate / parts, ready, out))
+                              args=(url, keys, i, parts, args.changes // parts, args.rate / parts, args.focus,
+                                    ready, out))
                   for i in range(parts)]
         for b in bursts:
             b.start()
@@ -516,6 +535,12 @@ def main(argv=None) -> int:
     parser.add_argument("--kinds", nargs="+", default=list(KINDS), choices=KINDS)
     parser.add_argument("--ledger-seconds", type=float, default=6.0, help="0 skips the ledger comparison")
     parser.add_argument("--idle-timeout", type=float, default=180.0)
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep the seeded database of an earlier run (the sandbox is brought in step again)")
+    parser.add_argument("--focus", choices=KINDS, help="changes only on the SKUs of the channel of this kind")
+    parser.add_argument("--sandbox-config", type=json.loads, default={},
+                        help='sandbox limits for this run, e.g. \'{"amazon_rps": 1, "amazon_burst": 1}\'')
+    parser.add_argument("--label", default="", help="suffix of the results file (sync-<label>-latest.json)")
     parser.add_argument("--idle", type=float, default=0.2,
                         help="a worker's sleep when nothing was due (`wms sync run`'s default)")
     args = parser.parse_args(argv)
@@ -534,13 +559,29 @@ def main(argv=None) -> int:
     keys = Fernet.generate_key().decode()
     os.environ["WMS_CHANNEL_KEYS"] = keys
     load_start = os.getloadavg()
-    reset_database(url)
     server = SandboxServer().start()
     started = time.monotonic()
-    seed(url, args.listings, args.unlisted, args.kinds, server.url)
+    if args.reuse:
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(url)
+        with engine.begin() as conn:  # the channels point at this run's sandbox
+            conn.execute(text("UPDATE channels SET settings = REPLACE(CAST(settings AS TEXT), :old, :new)::json, "
+                              "throttled_until = NULL"),
+                         {"old": conn.scalar(text("SELECT settings->>'base_url' FROM channels WHERE kind = 'amazon'")),
+                          "new": server.url})
+            conn.execute(text("UPDATE listings SET lease_owner = NULL, lease_until = NULL, next_attempt_at = NULL"))
+        engine.dispose()
+    else:
+        reset_database(url)
+        seed(url, args.listings, args.unlisted, args.kinds, server.url)
     presync(url, server)
+    with server.sandbox.lock:
+        server.sandbox.config.update(args.sandbox_config)
+        server.sandbox.buckets.clear()
     seed_s = round(time.monotonic() - started, 1)
-    print(f"seeded {args.listings} listings over {len(args.kinds)} channels in {seed_s} s", flush=True)
+    print(f"{'reused' if args.reuse else 'seeded'} {args.listings} listings over {len(args.kinds)} channels, "
+          f"in step with the sandbox, in {seed_s} s", flush=True)
     results = []
     try:
         for workers in args.workers:
@@ -565,8 +606,10 @@ def main(argv=None) -> int:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     RESULTS.mkdir(exist_ok=True)
     document = {"at": stamp, "loadavg_start": load_start, "loadavg_end": os.getloadavg(), "cpus": os.cpu_count(),
-                "seed_s": seed_s, "results": results, "ledger": ledger}
-    for name in (f"sync-{stamp}.json", "sync-latest.json"):
+                "seed_s": seed_s, "focus": args.focus, "sandbox_config": args.sandbox_config,
+                "results": results, "ledger": ledger}
+    label = f"-{args.label}" if args.label else ""
+    for name in (f"sync{label}-{stamp}.json", f"sync{label}-latest.json"):
         (RESULTS / name).write_text(json.dumps(document, indent=2) + "\n")
     return 1 if any(r["final_drift"] for r in results) else 0
 

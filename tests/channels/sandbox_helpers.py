@@ -2,6 +2,8 @@
 that runs until nothing is due."""
 from __future__ import annotations
 
+import time
+
 import httpx
 
 from tests.conftest import ADMIN
@@ -16,7 +18,8 @@ SETTINGS = {
     "wish": lambda url: {"base_url": url, "access_token": "wish-token"},
     "etsy": lambda url: {"base_url": url, "api_key": "keystring", "access_token": "12345.token"},
     "shopify": lambda url: {"base_url": url, "shop": "acme.myshopify.com", "access_token": "shpat_token"},
-    "walmart": lambda url: {"base_url": url, "client_id": "walmart-client", "client_secret": "secret"},
+    "walmart": lambda url: {"base_url": url, "client_id": "walmart-client", "client_secret": "secret",
+                            "feed_poll_s": 0.05, "feeds_per_hour": 3600},
     "woocommerce": lambda url: {"url": url, "consumer_key": "ck_x", "consumer_secret": "cs_x"},
     "webhook": lambda url: {"url": f"{url}/webhook/acme", "secret": "hook-secret"},
 }
@@ -47,13 +50,16 @@ def remote_key(kind: str, external_id: str, location: str) -> str:
 
 def prepare(sandbox_url: str, kind: str) -> None:
     """What the marketplace already has before we push (Etsy listings with
-    their products, the webhook receiver's secret)."""
+    their products, Wish products with their variations, the webhook
+    receiver's secret)."""
     if kind == "etsy":
         httpx.post(f"{sandbox_url}/_sandbox/etsy/listings", json={"listing_id": 777, "products": [
             {"sku": "A-1", "quantity": 0, "size": "S"}, {"sku": "A-2", "quantity": 0, "size": "M"},
             {"sku": "NOT-OURS", "quantity": 4, "size": "L"}]})
     if kind == "webhook":
         httpx.post(f"{sandbox_url}/_sandbox/webhooks", json={"name": "acme", "secret": "hook-secret"})
+    if kind == "wish":  # the product with its variations exists on Wish before we set inventory
+        httpx.post(f"{sandbox_url}/_sandbox/wish/products", json={"product_id": "P1", "variations": ["V1", "V2"]})
 
 
 def make_channel(session, sandbox_url: str, kind: str, /, *, skus=("A-1",), warehouses=("WH1",), name=None,
@@ -81,11 +87,19 @@ def fault(sandbox_url: str, kind: str, what: str, count: int = 1) -> None:
     httpx.post(f"{sandbox_url}/_sandbox/faults", json={"kind": kind, "fault": what, "count": count})
 
 
-def drain(worker, rounds: int = 20) -> int:
+def drain(worker, rounds: int = 20, feed_wait_s: float = 10.0) -> int:
+    """Run passes until one does nothing and no bulk feed is still being
+    processed (waiting up to feed_wait_s for those)."""
     total = 0
-    for _ in range(rounds):
+    deadline = time.monotonic() + feed_wait_s
+    done = 0
+    while done < rounds:
         pushed = worker.run_once()
         total += pushed
-        if not pushed:
+        if pushed:
+            done += 1
+            continue
+        if not worker.feeds_pending() or time.monotonic() > deadline:
             break
+        time.sleep(0.05)
     return total

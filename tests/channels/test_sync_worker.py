@@ -151,7 +151,19 @@ def test_shopify_throttling_inside_an_http_200_is_waited_out(session, world, san
     assert listing_row(session, channel_id, _external("shopify")).attempts == 0
 
 
-@pytest.mark.parametrize("kind", ["shopify", "amazon", "ebay", "webhook"])
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_connector_waits_out_a_short_429_within_the_call(kind, session, world, sandbox, worker):
+    channel_id = make_channel(session, sandbox, kind)
+    fault(sandbox, kind, "429", 1)  # Retry-After: 1 (Shopify: THROTTLED in a 200; AliExpress: ApiCallLimit)
+
+    drain(worker)
+
+    assert remote(sandbox, kind) == 10
+    assert listing_row(session, channel_id, _external(kind)).attempts == 0
+    assert state(sandbox)["throttles"][kind] == 1
+
+
+@pytest.mark.parametrize("kind", KINDS)
 def test_a_push_applied_whose_answer_was_lost_ends_with_the_right_value(kind, session, world, sandbox, worker):
     httpx.post(f"{sandbox}/_sandbox/config", json={"slow_s": 1.5})
     channel_id = make_channel(session, sandbox, kind, timeout_s=0.5)

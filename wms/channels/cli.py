@@ -90,7 +90,7 @@ def sync_run_command(once: bool, lease_s: float, reconcile_every_s: float) -> No
 
 @sync_command.command("status")
 def sync_status_command() -> None:
-    """Per channel: listings, due, failing, dead, the oldest unsynced change."""
+    """Per channel: listings, due, failing, dead, bulk feeds pending, the oldest unsynced change."""
     from wms.channels.reconcile import sync_status
     from wms.cli import open_session
 
@@ -101,10 +101,11 @@ def sync_status_command() -> None:
         session.close()
         engine.dispose()
     click.echo(f"{'channel':<28} {'kind':<11} {'status':<7} {'listings':>8} {'due':>6} {'failing':>7} {'dead':>5}"
-               f"  oldest unsynced change")
+               f" {'feeds':>5}  oldest unsynced change")
     for r in rows:
         click.echo(f"{r['id']:>4} {r['name'][:23]:<23} {r['kind']:<11} {r['status']:<7} {r['listings']:>8} "
-                   f"{r['due']:>6} {r['failing']:>7} {r['dead']:>5}  {r['oldest_unsynced'] or '-'}")
+                   f"{r['due']:>6} {r['failing']:>7} {r['dead']:>5} {r['feeds_pending']:>5}  "
+                   f"{r['oldest_unsynced'] or '-'}")
 
 
 @click.command("sandbox-marketplace")

@@ -18,6 +18,9 @@ class KindSpec:
 
 
 COMMON_OPTIONAL = ("base_url", "timeout_s", "rate_per_s")
+# Numeric settings and their bounds (exclusive low, inclusive high).
+NUMERIC = {"timeout_s": (0, 1000), "rate_per_s": (0, 1000), "feeds_per_hour": (0, 3600),
+           "feed_poll_s": (0, 86400), "feed_timeout_s": (0, 7 * 86400)}
 
 KINDS: dict[str, KindSpec] = {
     "amazon": KindSpec(
@@ -41,7 +44,8 @@ KINDS: dict[str, KindSpec] = {
         required=("shop",), secrets=("access_token",), needs_location=True,
         external_id="gid://shopify/InventoryItem/N",
     ),
-    "walmart": KindSpec(secrets=("client_id", "client_secret"), external_id="the seller SKU on Walmart"),
+    "walmart": KindSpec(optional=("feeds_per_hour", "feed_poll_s", "feed_timeout_s"),
+                        secrets=("client_id", "client_secret"), external_id="the seller SKU on Walmart"),
     "woocommerce": KindSpec(
         required=("url",), secrets=("consumer_key", "consumer_secret"), external_id="the product or variation id",
     ),
@@ -61,9 +65,10 @@ def split_settings(kind: str, settings: dict) -> tuple[dict, dict, dict]:
         if value in (None, ""):
             errors[f"settings.{key}"] = f"required for a {kind} channel"
     for key, value in settings.items():
-        if key in ("timeout_s", "rate_per_s"):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1000:
-                errors[f"settings.{key}"] = "must be a number between 0 and 1000"
+        if key in NUMERIC:
+            low, high = NUMERIC[key]
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not low < value <= high:
+                errors[f"settings.{key}"] = f"must be a number between {low} and {high}"
         elif not isinstance(value, str) or len(value) > 2000:
             errors[f"settings.{key}"] = "must be a string of at most 2000 characters"
         elif key in ("url", "base_url", "auth_url") and not value.startswith(("http://", "https://")):

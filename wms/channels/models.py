@@ -144,3 +144,28 @@ class Listing(Base):
         if self.pushed_version >= self.version and self.pushed_qty is not None:
             return "synced"
         return "failing" if self.attempts else "pending"
+
+
+class ChannelFeed(Base):
+    """A bulk feed handed to a marketplace that processes it later (Walmart):
+    the listings it carries (id, version, quantity, in the feed's order) stay
+    leased to it (``feed:<id>``) until its status is read and each item is
+    settled on its own."""
+
+    __tablename__ = "channel_feeds"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'done', 'failed')", name="status"),
+        Index("ix_channel_feeds_status_poll_at", "status", "poll_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"), index=True)
+    # The marketplace's id of the feed.
+    ref: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    items: Mapped[list] = mapped_column(JSON)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    poll_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    give_up_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    message: Mapped[str | None] = mapped_column(Text)

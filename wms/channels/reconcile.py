@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from wms.catalog.models import Sku
 from wms.channels.connectors.base import ConnectorError, PushItem, Throttled
-from wms.channels.models import Channel, Listing
+from wms.channels.models import Channel, ChannelFeed, Listing
 from wms.db import transaction, utcnow
 
 log = logging.getLogger("wms.sync")
@@ -124,7 +124,8 @@ class Reconciler:
 
 def sync_status(session: Session) -> list[dict]:
     """Per channel: listings, due (not yet showing the desired value),
-    failing, dead, and the time of the oldest change not yet pushed."""
+    failing, dead, bulk feeds still processed by the marketplace, and the
+    time of the oldest change not yet pushed."""
     unsynced = and_(_listings.c.state == "active",
                     or_(_listings.c.pushed_version < _listings.c.version, _listings.c.pushed_qty.is_(None),
                         _listings.c.pushed_qty != _listings.c.desired_qty))
@@ -139,6 +140,10 @@ def sync_status(session: Session) -> list[dict]:
         .group_by(_channels.c.id, _channels.c.name, _channels.c.kind, _channels.c.status)
         .order_by(_channels.c.id)
     ).all()
+    feeds_ = ChannelFeed.__table__
+    pending = dict(session.execute(select(feeds_.c.channel_id, func.count()).where(feeds_.c.status == "pending")
+                                   .group_by(feeds_.c.channel_id)).all())
     session.commit()
     return [{"id": r[0], "name": r[1], "kind": r[2], "status": r[3], "listings": r[4], "due": int(r[5] or 0),
-             "failing": int(r[6] or 0), "dead": int(r[7] or 0), "oldest_unsynced": r[8]} for r in rows]
+             "failing": int(r[6] or 0), "dead": int(r[7] or 0), "oldest_unsynced": r[8],
+             "feeds_pending": int(pending.get(r[0], 0))} for r in rows]

@@ -12,7 +12,9 @@ authentication failures and refused listings.
 It keeps each listing's remote quantity, so drift can be checked from
 outside: ``GET /_sandbox/state``. Faults: ``POST /_sandbox/faults {kind,
 fault, count}`` with fault one of ``5xx``, ``429``, ``slow``,
-``timeout_applied``, ``auth``, ``cas_stale``, ``invalid``; random chaos:
+``timeout_applied``, ``auth``, ``cas_stale``, ``invalid`` (and for Walmart's
+bulk feeds ``feed_error``, a whole feed refused, and ``stuck``, a feed that
+never finishes); random chaos:
 ``POST /_sandbox/config {"p_5xx": 0.05, "p_slow": 0.01, "slow_s": 2}``.
 ``wms sandbox-marketplace`` serves it; the tests drive it over loopback.
 """
@@ -73,12 +75,16 @@ class Sandbox:
             self.faults: dict[str, list[str]] = defaultdict(list)
             self.config = {"p_5xx": 0.0, "p_slow": 0.0, "slow_s": 1.0, "amazon_rps": 5.0, "amazon_burst": 5.0,
                            "shopify_points": 1000.0, "shopify_restore": 50.0, "etsy_rps": 10.0,
-                           "ebay_daily_revisions": 250, "token_ttl_s": 3600}
+                           "ebay_daily_revisions": 250, "token_ttl_s": 3600,
+                           # Walmart's bulk feeds: processed this long after submission, this many an hour.
+                           "walmart_feed_s": 0.2, "walmart_feeds_per_hour": 10.0}
             self.buckets: dict[str, TokenBucket] = {}
             self.tokens: dict[str, float] = {}
             self.idempotency: dict[str, dict] = {}
             self.revisions: dict[str, int] = defaultdict(int)
             self.etsy: dict[str, dict] = {}
+            self.feeds: dict[str, dict] = {}
+            self.wish_products: dict[str, set[str]] = {}
             self.webhook_secrets: dict[str, str] = {}
             self.secrets = {"aliexpress": "sandbox-app-secret"}
             self.log: list[dict] = []
@@ -480,24 +486,55 @@ def create_sandbox_app(sandbox: Sandbox | None = None) -> Flask:
             "request_id": "sbx"}})
 
     # --- Wish --------------------------------------------------------------------------------
-    @app.route("/api/v3/products/<product>/variations/<variation>/inventories", methods=["GET", "PUT"])
-    def wish(product, variation):
+    # Wish V3 (3.0.65): a variation's inventories per warehouse are read with getProduct and
+    # changed with updateProduct; answers are wrapped as {code, message, data}. Stock keys are
+    # "<product>:<variation>@<warehouse>"; a product exists once it has a key (or was seeded).
+    def wish_product(product: str) -> dict | None:
+        with sbx.lock:
+            rows = [(k.split("@", 1)[0].split(":", 1)[1], k.split("@", 1)[1], v)
+                    for k, v in sbx.stock["wish"].items() if k.split(":", 1)[0] == product]
+            known = sbx.wish_products.get(product, set())
+        variations: dict[str, list] = {v: [] for v in known}
+        for variation, warehouse, qty in rows:
+            variations.setdefault(variation, []).append({"warehouse_id": warehouse, "inventory": qty})
+        if not variations:
+            return None
+        return {"id": product, "parent_sku": product, "state": "ACTIVE", "variations": [
+            {"id": v, "sku": v, "product_id": product, "status": "ENABLED", "inventories": inv}
+            for v, inv in sorted(variations.items())]}
+
+    @app.route("/api/v3/products/<product>", methods=["GET", "PUT"])
+    def wish(product):
         if request.headers.get("Authorization", "") in ("", "Bearer bad"):
             return _problem(401, {"code": 1015, "message": "Access token expired", "data": {}})
-        prefix = f"{product}:{variation}@"
-        if request.method == "GET":
-            rows = [{"warehouse_id": k.split("@", 1)[1], "inventory": v}
-                    for k, v in sbx.stock["wish"].items() if k.startswith(prefix)]
-            return jsonify({"code": 0, "data": rows})
-        fault, early = before_write("wish")
-        if early:
-            return early
-        if fault == "invalid":
-            return _problem(400, {"code": 1004, "message": f"Variation {variation} does not exist", "data": {}})
-        for row in request.get_json()["inventories"]:
-            sbx.set("wish", f"{prefix}{row['warehouse_id']}", int(row["inventory"]))
-        applied_then_lost(fault)
-        return jsonify({"code": 0, "data": {}})
+        if request.method == "PUT":
+            fault, early = before_write("wish")
+            if early:
+                return early
+            if fault == "invalid":
+                return _problem(400, {"code": 90001, "message": "There is no such product for the merchant."})
+            body = request.get_json()
+            with sbx.lock:
+                for variation in body.get("variations") or []:
+                    sbx.wish_products.setdefault(product, set()).add(variation["id"])
+                    for row in variation.get("inventories") or []:
+                        qty = int(row["inventory"])
+                        if not 0 <= qty <= 500000:
+                            return _problem(400, {"code": 90001, "message": "inventory must be 0..500000"})
+                        sbx.stock["wish"][f"{product}:{variation['id']}@{row['warehouse_id']}"] = qty
+                sbx.writes["wish"] += 1
+            applied_then_lost(fault)
+        found = wish_product(product)
+        if found is None:
+            return _problem(400, {"code": 90001, "message": "There is no such product for the merchant."})
+        return jsonify({"code": 0, "message": "", "data": found})
+
+    @app.post("/_sandbox/wish/products")
+    def seed_wish():
+        body = request.get_json()
+        with sbx.lock:
+            sbx.wish_products.setdefault(str(body["product_id"]), set()).update(body["variations"])
+        return jsonify({"ok": True})
 
     # --- Walmart ------------------------------------------------------------------------------
     @app.post("/v3/token")
@@ -529,6 +566,96 @@ def create_sandbox_app(sandbox: Sandbox | None = None) -> Flask:
         body = request.get_json()
         sbx.set("walmart", sku, int(body["quantity"]["amount"]))
         applied_then_lost(fault)
+        return jsonify(body)
+
+    def walmart_process(feed_id: str) -> None:
+        """Apply a feed once its processing time has passed (per item: SUCCESS
+        or DATA_ERROR); a feed with the ``stuck`` fault never finishes."""
+        with sbx.lock:
+            feed = sbx.feeds[feed_id]
+            if feed["status"] != "INPROGRESS" or feed["fault"] == "stuck" \
+                    or time.monotonic() < feed["due"]:
+                return
+            if feed["fault"] == "feed_error":
+                feed["status"] = "ERROR"
+                return
+            for n, item in enumerate(feed["items"]):
+                if feed["fault"] == "invalid" and n == 0:
+                    item["ingestionStatus"] = "DATA_ERROR"
+                    item["ingestionErrors"] = {"ingestionError": [{
+                        "type": "DATA_ERROR", "code": "ERR_EXT_DATA_0101001",
+                        "description": f"sku {item['sku']} does not exist in the seller's catalog"}]}
+                    continue
+                sbx.stock["walmart"][item["sku"]] = item["amount"]
+                item["ingestionStatus"] = "SUCCESS"
+            sbx.writes["walmart"] += 1
+            feed["status"] = "PROCESSED"
+
+    @app.route("/v3/feeds", methods=["POST"])
+    def walmart_feed():
+        if not sbx.token_ok(request.environ.get("HTTP_WM_SEC_ACCESS_TOKEN")):
+            return _problem(401, {"errors": [{"code": "UNAUTHORIZED.GMP_GATEWAY_API", "description": "Unauthorized"}]})
+        if request.args.get("feedType") != "inventory":
+            return _problem(400, {"errors": [{"code": "INVALID_REQUEST_PARAM.GMP_GATEWAY_API",
+                                              "description": "feedType must be inventory"}]})
+        per_hour = sbx.config["walmart_feeds_per_hour"]
+        wait = sbx.bucket("walmart-feeds", per_hour / 3600.0, per_hour).take()
+        if wait:
+            sbx.throttles["walmart"] += 1
+            return _problem(429, {"errors": [{"code": "REQUEST_THRESHOLD_VIOLATED.GMP_GATEWAY_API",
+                                              "description": "feed submissions over the hourly limit"}]},
+                            {"Retry-After": f"{wait:.0f}"})
+        fault, early = before_write("walmart")
+        if early:
+            return early
+        upload = request.files.get("file")
+        try:
+            document = json.loads(upload.read()) if upload else None
+            inventory = document["Inventory"]
+            items = [{"sku": str(i["sku"]), "amount": int(i["quantity"]["amount"]), "index": n}
+                     for n, i in enumerate(inventory) if i["quantity"]["unit"] == "EACH"]
+            assert document["InventoryHeader"]["version"] == "1.4" and len(items) == len(inventory)
+        except (AssertionError, KeyError, TypeError, ValueError):
+            return _problem(400, {"errors": [{"code": "INVALID_REQUEST_CONTENT.GMP_GATEWAY_API",
+                                              "description": "the file is not an inventory feed (spec 1.4)"}]})
+        with sbx.lock:
+            feed_id = f"{len(sbx.feeds) + 1:032X}@AQMB"
+            sbx.feeds[feed_id] = {"status": "INPROGRESS", "items": items, "fault": fault,
+                                  "submitted": int(time.time() * 1000),
+                                  "due": time.monotonic() + sbx.config["walmart_feed_s"]}
+        timer = threading.Timer(sbx.config["walmart_feed_s"], walmart_process, (feed_id,))
+        timer.daemon = True
+        timer.start()
+        return jsonify({"feedId": feed_id})
+
+    @app.get("/v3/feeds/<feed_id>")
+    def walmart_feed_status(feed_id):
+        if not sbx.token_ok(request.environ.get("HTTP_WM_SEC_ACCESS_TOKEN")):
+            return _problem(401, {"errors": [{"code": "UNAUTHORIZED.GMP_GATEWAY_API", "description": "Unauthorized"}]})
+        if feed_id not in sbx.feeds:
+            return _problem(404, {"errors": [{"code": "CONTENT_NOT_FOUND.GMP_GATEWAY_API",
+                                              "description": f"feed {feed_id} not found"}]})
+        walmart_process(feed_id)
+        offset = int(request.args.get("offset", 0))
+        limit = min(int(request.args.get("limit", 50)), 50)
+        with sbx.lock:
+            feed = sbx.feeds[feed_id]
+            items = feed["items"]
+            done = [i for i in items if "ingestionStatus" in i]
+            body = {"feedId": feed_id, "feedStatus": feed["status"], "feedSubmissionDate": feed["submitted"],
+                    "itemsReceived": len(items),
+                    "itemsSucceeded": sum(1 for i in done if i["ingestionStatus"] == "SUCCESS"),
+                    "itemsFailed": sum(1 for i in done if i["ingestionStatus"] != "SUCCESS"),
+                    "itemsProcessing": len(items) - len(done), "offset": offset, "limit": limit}
+            if feed["status"] == "ERROR":
+                body["ingestionErrors"] = {"ingestionError": [{"type": "SYSTEM_ERROR", "code": "ERR_INT_SYS_0001",
+                                                               "description": "the feed could not be processed"}]}
+            if request.args.get("includeDetails") == "true":
+                body["itemDetails"] = {"itemIngestionStatus": [
+                    {"martId": 0, "sku": i["sku"], "index": i["index"],
+                     "ingestionStatus": i.get("ingestionStatus", "INPROGRESS"),
+                     **({"ingestionErrors": i["ingestionErrors"]} if "ingestionErrors" in i else {})}
+                    for i in items[offset:offset + limit]]}
         return jsonify(body)
 
     # --- WooCommerce ---------------------------------------------------------------------------

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import httpx
-from sqlalchemy import and_, bindparam, case, or_, select, update
+from sqlalchemy import and_, bindparam, case, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from wms.catalog.models import Sku
@@ -56,7 +56,7 @@ from wms.channels.connectors.base import (
     backoff_s,
 )
 from wms.channels.limits import acquire, channel_limiter
-from wms.channels.models import Channel, Listing
+from wms.channels.models import Channel, ChannelFeed, Listing
 from wms.config import ConfigError
 from wms.db import transaction, utcnow
 
@@ -74,7 +74,11 @@ def due_filter(now):
         or_(_listings.c.pushed_version < _listings.c.version, _listings.c.pushed_qty.is_(None),
             _listings.c.pushed_qty != _listings.c.desired_qty),
         or_(_listings.c.next_attempt_at.is_(None), _listings.c.next_attempt_at <= now),
-        or_(_listings.c.lease_until.is_(None), _listings.c.lease_until < now),
+        or_(_listings.c.lease_until.is_(None), _listings.c.lease_until < now,
+            # A listing in a bulk feed that is still processed waits for it, unless it
+            # must go to zero: that one is sent at once (the feed's result is then
+            # settled with care, see settle_feed).
+            and_(_listings.c.lease_owner.like("feed:%"), _listings.c.desired_qty == 0)),
     )
 
 
@@ -137,14 +141,17 @@ class SyncWorker:
 
     # --- one pass ------------------------------------------------------------
     def run_once(self) -> int:
-        """Claim what is due, push it, record it. Returns listings pushed."""
+        """Settle the bulk feeds that are due a look, claim what is due, push
+        it, record it. Returns the listings pushed, handed to a feed or
+        settled from one (0: nothing was done)."""
+        settled = self.poll_feeds()
         with self.sessions() as session:
             claims = self.claim(session)
         if len(claims) <= 1 or self.channel_threads <= 1:
-            return sum(self.push_claim(claim) for claim in claims)
+            return settled + sum(self.push_claim(claim) for claim in claims)
         if self._pool is None:
             self._pool = ThreadPoolExecutor(self.channel_threads, thread_name_prefix="sync-push")
-        return sum(self._pool.map(self.push_claim, claims))
+        return settled + sum(self._pool.map(self.push_claim, claims))
 
     def claim(self, session: Session) -> list[Claim]:
         now = utcnow()
@@ -197,34 +204,163 @@ class SyncWorker:
             if connector is None:
                 self._pause(session, claim, f"no connector for {kind} channels yet")
                 return 0
-            limiter = channel_limiter(self.database_url, claim.channel_id, connector.rate_per_s)
-            pushed = 0
-            for start in range(0, len(claim.items), connector.batch_size):
-                batch = claim.items[start:start + connector.batch_size]
-                weight = len(batch) if connector.batch_size == 1 else 1
-                if not acquire(limiter, claim.channel_id, min(weight, int(max(1, connector.rate_per_s))),
-                               self.limiter_wait_s):
-                    self._release(session, batch, "waiting for the channel's request budget", delay_s=1.0)
-                    continue
-                try:
-                    outcomes = connector.push(batch)
-                except Throttled as exc:
-                    self._throttle(session, claim.channel_id, claim.items[start:], exc)
-                    return pushed
-                except AuthFailed as exc:
-                    self._pause(session, Claim(claim.channel_id, claim.items[start:]), exc.message)
-                    return pushed
-                except Rejected as exc:
-                    outcomes = [Outcome(i.listing_id, False, exc.message, "dead") for i in batch]
-                except ConnectorError as exc:  # Transient after the call's own retries
-                    outcomes = [Outcome(i.listing_id, False, exc.message, "retry") for i in batch]
-                except httpx.HTTPError as exc:
-                    outcomes = [Outcome(i.listing_id, False, f"{type(exc).__name__}: {exc}", "retry") for i in batch]
-                pushed += self.record(session, batch, outcomes)
+            items = claim.items
+            bulk = []
+            if connector.uses_feeds:
+                bulk = [i for i in items if not connector.urgent(i)]
+                items = [i for i in items if connector.urgent(i)]
+            pushed = self._push_items(session, claim.channel_id, connector, items)
+            if pushed is None:  # the channel was parked or paused: the rest waits too
+                if bulk:
+                    self._release(session, bulk, "the channel is waiting", delay_s=1.0)
+                return 0
+            for start in range(0, len(bulk), connector.feed_size):
+                chunk = bulk[start:start + connector.feed_size]
+                pushed += self.submit_feed(session, claim.channel_id, connector, chunk)
             return pushed
 
+    def _push_items(self, session: Session, channel_id: int, connector: Connector,
+                    items: list[PushItem]) -> int | None:
+        """Push in the connector's batches through the channel's limiter;
+        None when the marketplace parked or refused the channel."""
+        limiter = channel_limiter(self.database_url, channel_id, connector.rate_per_s)
+        pushed = 0
+        for start in range(0, len(items), connector.batch_size):
+            batch = items[start:start + connector.batch_size]
+            weight = len(batch) if connector.batch_size == 1 else 1
+            if not acquire(limiter, channel_id, min(weight, int(max(1, connector.rate_per_s))), self.limiter_wait_s):
+                self._release(session, batch, "waiting for the channel's request budget", delay_s=1.0)
+                continue
+            try:
+                outcomes = connector.push(batch)
+            except Throttled as exc:
+                self._throttle(session, channel_id, items[start:], exc)
+                return None
+            except AuthFailed as exc:
+                self._pause(session, Claim(channel_id, items[start:]), exc.message)
+                return None
+            except Rejected as exc:
+                outcomes = [Outcome(i.listing_id, False, exc.message, "dead") for i in batch]
+            except ConnectorError as exc:  # Transient after the call's own retries
+                outcomes = [Outcome(i.listing_id, False, exc.message, "retry") for i in batch]
+            except httpx.HTTPError as exc:
+                outcomes = [Outcome(i.listing_id, False, f"{type(exc).__name__}: {exc}", "retry") for i in batch]
+            pushed += self.record(session, batch, outcomes)
+        return pushed
+
+    # --- bulk feeds (Walmart) ----------------------------------------------------
+    def submit_feed(self, session: Session, channel_id: int, connector: Connector, items: list[PushItem]) -> int:
+        """Hand the items to the marketplace as one feed within the channel's
+        feed budget, record the feed and lease its listings to it until it is
+        settled (or given up). Returns the listings handed over."""
+        per_hour = connector.feeds_per_hour
+        limiter = channel_limiter(self.database_url, channel_id, per_hour / 3600.0, name="feeds", per_hour=per_hour)
+        if not acquire(limiter, channel_id, 1, 0):
+            self._release(session, items, "waiting for the channel's feed budget",
+                          delay_s=min(60.0, 3600.0 / max(per_hour, 0.001)))
+            return 0
+        try:
+            ref = connector.submit_feed(items)
+        except Throttled as exc:
+            self._throttle(session, channel_id, items, exc)
+            return 0
+        except AuthFailed as exc:
+            self._pause(session, Claim(channel_id, items), exc.message)
+            return 0
+        except Rejected as exc:
+            return self.record(session, items, [Outcome(i.listing_id, False, exc.message, "dead") for i in items])
+        except (ConnectorError, httpx.HTTPError) as exc:
+            message = exc.message if isinstance(exc, ConnectorError) else f"{type(exc).__name__}: {exc}"
+            return self.record(session, items, [Outcome(i.listing_id, False, message, "retry") for i in items])
+        now = utcnow()
+        with transaction(session):
+            feed = ChannelFeed(channel_id=channel_id, ref=ref, status="pending", submitted_at=now,
+                               items=[[i.listing_id, i.version, i.qty, i.external_id, i.location, i.sku, i.pushed_qty]
+                                      for i in items],
+                               poll_at=now + timedelta(seconds=connector.feed_poll_s),
+                               give_up_at=now + timedelta(seconds=connector.feed_timeout_s))
+            session.add(feed)
+            session.flush()
+            session.execute(update(_listings).where(_listings.c.id.in_([i.listing_id for i in items]),
+                                                    _listings.c.lease_owner == self.worker_id)
+                            .values(lease_owner=f"feed:{feed.id}", lease_until=feed.give_up_at))
+        self._count("feeds", 1)
+        return len(items)
+
+    def feeds_pending(self) -> int:
+        """Bulk feeds handed over and not yet settled."""
+        with self.sessions() as session:
+            return session.scalar(select(func.count()).select_from(ChannelFeed.__table__)
+                                  .where(ChannelFeed.__table__.c.status == "pending"))
+
+    def poll_feeds(self, limit: int = 20) -> int:
+        """Read the status of the pending feeds that are due a look (any
+        worker may: the feed row is claimed with SKIP LOCKED) and settle the
+        finished ones. Returns the listings settled."""
+        now = utcnow()
+        feeds_ = ChannelFeed.__table__
+        with self.sessions() as session:
+            with transaction(session):
+                feeds = session.execute(
+                    select(feeds_.c.id, feeds_.c.channel_id, feeds_.c.ref, feeds_.c["items"].label("feed_items"),
+                           feeds_.c.give_up_at)
+                    .where(feeds_.c.status == "pending", feeds_.c.poll_at <= now)
+                    .order_by(feeds_.c.poll_at).limit(limit).with_for_update(skip_locked=True)
+                ).all()
+                if not feeds:
+                    return 0
+                session.execute(update(feeds_).where(feeds_.c.id.in_([f.id for f in feeds]))
+                                .values(poll_at=now + timedelta(seconds=self.lease_s)))
+            return sum(self.settle_feed(session, feed) for feed in feeds)
+
+    def settle_feed(self, session: Session, feed) -> int:
+        feeds_ = ChannelFeed.__table__
+        owner = f"feed:{feed.id}"
+        items = [PushItem(lid, ext, loc, sku, qty, version, pushed) for lid, version, qty, ext, loc, sku, pushed
+                 in feed.feed_items]
+        try:
+            connector = self.connector_for(session, feed.channel_id)
+            session.commit()
+            outcomes = connector.poll_feed(feed.ref, items) if connector is not None else None
+        except (ConfigError, ConnectorError, httpx.HTTPError) as exc:
+            log.warning("feed %s of channel %s: status not read: %s", feed.ref, feed.channel_id, exc)
+            outcomes, connector = None, None
+        now = utcnow()
+        if outcomes is None:
+            if now < feed.give_up_at:
+                poll_s = connector.feed_poll_s if connector is not None else 60.0
+                with transaction(session):
+                    session.execute(update(feeds_).where(feeds_.c.id == feed.id)
+                                    .values(poll_at=now + timedelta(seconds=poll_s)))
+                return 0
+            # A feed that never finishes: give it up; its listings are sent again.
+            message = f"feed {feed.ref} was not processed in time; sending again"
+            with transaction(session):
+                session.execute(update(feeds_).where(feeds_.c.id == feed.id)
+                                .values(status="failed", settled_at=now, message=message))
+                session.execute(update(_listings).where(_listings.c.id.in_([i.listing_id for i in items]),
+                                                        _listings.c.lease_owner == owner)
+                                .values(lease_owner=None, lease_until=None, next_attempt_at=None, last_error=message,
+                                        last_error_at=now))
+            self._count("feeds_given_up", 1)
+            return len(items)
+        settled = self.record(session, items, outcomes, owner=owner)
+        with transaction(session):
+            session.execute(update(feeds_).where(feeds_.c.id == feed.id).values(status="done", settled_at=now))
+            # A listing sent again meanwhile (an urgent zero) may have been overwritten
+            # by this older feed when Walmart applied it: push it once more.
+            session.execute(
+                update(_listings).where(_listings.c.id == bindparam("b_id"),
+                                        _listings.c.pushed_version > bindparam("b_version"),
+                                        or_(_listings.c.lease_owner.is_(None), _listings.c.lease_owner != owner))
+                .values(pushed_qty=None),
+                [{"b_id": i.listing_id, "b_version": i.version} for i in sorted(items, key=lambda i: i.listing_id)])
+        return max(settled, 1)
+
     # --- recording -------------------------------------------------------------
-    def record(self, session: Session, batch: list[PushItem], outcomes: list[Outcome]) -> int:
+    def record(self, session: Session, batch: list[PushItem], outcomes: list[Outcome], *,
+               owner: str | None = None) -> int:
+        owner = owner or self.worker_id
         now = utcnow()
         by_id = {o.listing_id: o for o in outcomes}
         ok, failed = [], []
@@ -234,12 +370,12 @@ class SyncWorker:
             for item in sorted(batch, key=lambda i: i.listing_id):
                 outcome = by_id.get(item.listing_id) or Outcome(item.listing_id, False, "no outcome", "retry")
                 if outcome.ok:
-                    ok.append({"b_id": item.listing_id, "b_owner": self.worker_id, "b_version": item.version,
+                    ok.append({"b_id": item.listing_id, "b_owner": owner, "b_version": item.version,
                                "b_qty": item.qty, "b_at": now})
                     continue
                 tries = attempts.get(item.listing_id, 0) + 1
                 dead = outcome.kind == "dead" or tries >= MAX_ATTEMPTS
-                failed.append({"b_id": item.listing_id, "b_owner": self.worker_id, "b_attempts": tries,
+                failed.append({"b_id": item.listing_id, "b_owner": owner, "b_attempts": tries,
                                "b_next": None if dead else now + timedelta(seconds=backoff_s(tries)),
                                "b_error": (outcome.error or "failed")[:2000], "b_at": now,
                                "b_state": "dead" if dead else "active"})

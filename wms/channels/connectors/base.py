@@ -54,10 +54,11 @@ class Outcome:
 class ConnectorError(Exception):
     """The whole call failed."""
 
-    def __init__(self, message: str, *, retry_after: float | None = None):
+    def __init__(self, message: str, *, retry_after: float | None = None, response: httpx.Response | None = None):
         super().__init__(message)
         self.message = message
         self.retry_after = retry_after
+        self.response = response
 
 
 class Transient(ConnectorError):
@@ -127,6 +128,34 @@ class Connector(ABC):
     rate_per_s: float = 5.0
     attempts: int = 3
     tokens: dict = field(default_factory=dict)
+    # Asynchronous bulk feeds (Walmart): push() then answers only for the
+    # urgent items, and the rest go through submit_feed() / poll_feed().
+    uses_feeds: bool = False
+    feed_size: int = 1000
+
+    @property
+    def feeds_per_hour(self) -> float:
+        return float(self.settings.get("feeds_per_hour") or 10)
+
+    @property
+    def feed_poll_s(self) -> float:
+        return float(self.settings.get("feed_poll_s") or 60)
+
+    @property
+    def feed_timeout_s(self) -> float:
+        return float(self.settings.get("feed_timeout_s") or 7200)
+
+    def urgent(self, item: PushItem) -> bool:
+        """Whether a feed connector sends this item at once rather than in a feed."""
+        return False
+
+    def submit_feed(self, items: list[PushItem]) -> str:
+        """Hand the items to the marketplace as one feed; the feed's id."""
+        raise NotImplementedError
+
+    def poll_feed(self, feed_id: str, items: list[PushItem]) -> list[Outcome] | None:
+        """None while the feed is processed; then one outcome per item."""
+        raise NotImplementedError
 
     @property
     def base_url(self) -> str:
@@ -162,7 +191,8 @@ class Connector(ABC):
             raise Transient(f"{self.kind}: {type(exc).__name__}: {exc}") from exc
         if response.status_code == 429:
             raise Throttled(f"{self.kind}: rate limited: {response.text[:300]}",
-                            retry_after=parse_retry_after(response.headers.get("Retry-After")) or 1.0)
+                            retry_after=parse_retry_after(response.headers.get("Retry-After")) or 1.0,
+                            response=response)
         if response.status_code >= 500:
             raise Transient(f"{self.kind}: HTTP {response.status_code}: {response.text[:300]}",
                             retry_after=parse_retry_after(response.headers.get("Retry-After")))
