@@ -564,12 +564,19 @@ def main(argv=None) -> int:
     if args.reuse:
         from sqlalchemy import create_engine, text
 
+        from wms.channels.kinds import split_settings
+        from wms.channels.secrets import seal
+
         engine = create_engine(url)
-        with engine.begin() as conn:  # the channels point at this run's sandbox
+        with engine.begin() as conn:  # the channels point at this run's sandbox, sealed under this run's key
             conn.execute(text("UPDATE channels SET settings = REPLACE(CAST(settings AS TEXT), :old, :new)::json, "
-                              "throttled_until = NULL"),
+                              "throttled_until = NULL, status = 'active', status_reason = NULL"),
                          {"old": conn.scalar(text("SELECT settings->>'base_url' FROM channels WHERE kind = 'amazon'")),
                           "new": server.url})
+            for kind in args.kinds:
+                secret = split_settings(kind, channel_settings(kind, server.url))[1]
+                conn.execute(text("UPDATE channels SET credentials = :c WHERE kind = :k"),
+                             {"c": seal(secret), "k": kind})
             conn.execute(text("UPDATE listings SET lease_owner = NULL, lease_until = NULL, next_attempt_at = NULL"))
         engine.dispose()
     else:

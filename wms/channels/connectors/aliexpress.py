@@ -40,11 +40,17 @@ class AliExpressConnector(Connector):
     rate_per_s: float = 10.0
 
     def _call(self, method: str, **business) -> dict:
+        """One gateway call, retried as a whole (freshly signed) on 5xx,
+        timeouts and a short throttle, which AliExpress reports inside a 200
+        body, so the HTTP-level retries alone would not see it."""
+        return self.retrying()(self._call_once, method, **business)
+
+    def _call_once(self, method: str, **business) -> dict:
         params = {"app_key": self.credentials["app_key"], "method": method, "session": self.credentials["session"],
                   "timestamp": str(int(time.time() * 1000)), "sign_method": "sha256", "format": "json", "v": "2.0",
                   **{k: v if isinstance(v, str) else json.dumps(v, separators=(",", ":")) for k, v in business.items()}}
         params["sign"] = signature(self.credentials["app_secret"], params)
-        response = self.call("POST", f"{self.base_url}/sync", data=params)
+        response = self._request_once("POST", f"{self.base_url}/sync", data=params, timeout=self.timeout)
         if response.status_code != 200:
             raise Rejected(f"aliexpress: {error_text(response)}")
         body = response.json()
