@@ -1,15 +1,15 @@
 """channel feeds: bulk feeds handed to a marketplace that processes them later (Walmart)
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-02 14:05:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0013'
-down_revision = '0012'
+revision = '0017'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 
