@@ -255,7 +255,7 @@ class SyncWorker:
         settled (or given up). Returns the listings handed over."""
         per_hour = connector.feeds_per_hour
         limiter = channel_limiter(self.database_url, channel_id, per_hour / 3600.0, name="feeds", per_hour=per_hour)
-        if not acquire(limiter, channel_id, 1, 0):
+        if not acquire(limiter, channel_id, 1, 1.0):  # a short wait: the bucket is a database round trip
             self._release(session, items, "waiting for the channel's feed budget",
                           delay_s=min(60.0, 3600.0 / max(per_hour, 0.001)))
             return 0
