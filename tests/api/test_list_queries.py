@@ -57,20 +57,24 @@ def _tasks(session, world, first, n):
 @pytest.mark.parametrize(("path", "make"), [
     ("/asns", _asns), ("/orders", _orders), ("/transfers", _transfers), ("/counts", _counts), ("/tasks", _tasks),
 ])
-def test_a_page_of_100_runs_as_many_statements_as_a_page_of_one(session, admin_api, count_statements, path, make):
+def test_a_page_of_100_runs_as_many_statements_as_a_page_of_one(session, admin_api, count_statements,
+                                                                frozen_cache_clock, path, make):
     world = make_world(session)
+    last: list[str] = []
 
     def listed() -> tuple[int, int]:
         session.commit()
         with count_statements() as statements:
             response = admin_api.get(path, query_string={"limit": 100})
         assert response.status_code == 200, response.json
+        last[:] = statements
         return len(response.json["items"]), len(statements)
 
     make(session, world, 0, 1)
+    listed()  # the process's first request fills its caches (token, locations): count from the second on
     one, for_one = listed()
     make(session, world, 1, 99)
     hundred, for_hundred = listed()
 
     assert (one, hundred) == (1, 100)
-    assert for_hundred == for_one
+    assert for_hundred == for_one, "\n".join(last)
