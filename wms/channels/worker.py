@@ -214,9 +214,9 @@ class SyncWorker:
                 if bulk:
                     self._release(session, bulk, "the channel is waiting", delay_s=1.0)
                 return 0
-            for start in range(0, len(bulk), connector.feed_size):
-                chunk = bulk[start:start + connector.feed_size]
-                pushed += self.submit_feed(session, claim.channel_id, connector, chunk)
+            size = connector.feed_size if bulk else 1
+            for start in range(0, len(bulk), size):
+                pushed += self.submit_feed(session, claim.channel_id, connector, bulk[start:start + size])
             return pushed
 
     def _push_items(self, session: Session, channel_id: int, connector: Connector,

@@ -128,34 +128,8 @@ class Connector(ABC):
     rate_per_s: float = 5.0
     attempts: int = 3
     tokens: dict = field(default_factory=dict)
-    # Asynchronous bulk feeds (Walmart): push() then answers only for the
-    # urgent items, and the rest go through submit_feed() / poll_feed().
+    # A FeedConnector (below) sends most items through asynchronous bulk feeds.
     uses_feeds: bool = False
-    feed_size: int = 1000
-
-    @property
-    def feeds_per_hour(self) -> float:
-        return float(self.settings.get("feeds_per_hour") or 10)
-
-    @property
-    def feed_poll_s(self) -> float:
-        return float(self.settings.get("feed_poll_s") or 60)
-
-    @property
-    def feed_timeout_s(self) -> float:
-        return float(self.settings.get("feed_timeout_s") or 7200)
-
-    def urgent(self, item: PushItem) -> bool:
-        """Whether a feed connector sends this item at once rather than in a feed."""
-        return False
-
-    def submit_feed(self, items: list[PushItem]) -> str:
-        """Hand the items to the marketplace as one feed; the feed's id."""
-        raise NotImplementedError
-
-    def poll_feed(self, feed_id: str, items: list[PushItem]) -> list[Outcome] | None:
-        """None while the feed is processed; then one outcome per item."""
-        raise NotImplementedError
 
     @property
     def base_url(self) -> str:
@@ -208,6 +182,42 @@ class Connector(ABC):
     @abstractmethod
     def read(self, items: list[PushItem]) -> dict[int, int | None]:
         """Remote quantity per listing id (None: the marketplace does not know it)."""
+        raise NotImplementedError
+
+
+@dataclass
+class FeedConnector(Connector):
+    """A marketplace with asynchronous bulk feeds (Walmart): push() answers
+    only for the urgent items, and the rest go through submit_feed() and
+    poll_feed(), which a feed connector must fill in."""
+
+    uses_feeds: bool = True
+    feed_size: int = 1000
+
+    @property
+    def feeds_per_hour(self) -> float:
+        return float(self.settings.get("feeds_per_hour") or 10)
+
+    @property
+    def feed_poll_s(self) -> float:
+        return float(self.settings.get("feed_poll_s") or 60)
+
+    @property
+    def feed_timeout_s(self) -> float:
+        return float(self.settings.get("feed_timeout_s") or 7200)
+
+    def urgent(self, item: PushItem) -> bool:
+        """Whether a feed connector sends this item at once rather than in a feed."""
+        return False
+
+    @abstractmethod
+    def submit_feed(self, items: list[PushItem]) -> str:
+        """Hand the items to the marketplace as one feed; the feed's id."""
+        raise NotImplementedError
+
+    @abstractmethod
+    def poll_feed(self, feed_id: str, items: list[PushItem]) -> list[Outcome] | None:
+        """None while the feed is processed; then one outcome per item."""
         raise NotImplementedError
 
 

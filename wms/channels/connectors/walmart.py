@@ -33,7 +33,7 @@ import httpx
 
 from wms.channels.connectors.base import (
     AuthFailed,
-    Connector,
+    FeedConnector,
     Outcome,
     PushItem,
     Rejected,
@@ -45,12 +45,11 @@ FEED_PAGE = 50
 
 
 @dataclass
-class WalmartConnector(Connector):
+class WalmartConnector(FeedConnector):
     kind: str = "walmart"
     # Single items (urgent zeroes) one per call; a feed takes a whole claim.
     batch_size: int = 1
     feed_size: int = 5000
-    uses_feeds: bool = True
     default_base_url: str = "https://marketplace.walmartapis.com"
     rate_per_s: float = 5.0
 
